@@ -1,0 +1,208 @@
+# streamingserver: the one entry point.
+#   make [BOARD=<board>]        build build/<board>/streamingserver (static, -Os, stripped)
+#   make <board>_defconfig      select a board (remembered in build/.board)
+#   make menuconfig | olddefconfig | savedefconfig
+#   make run | test | fuzz | package | test-image | bench | toolchain | format | check | clean
+# See README.md.
+
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+TOP      := $(CURDIR)
+BOARDS   := $(patsubst boards/%_defconfig,%,$(wildcard boards/*_defconfig))
+BOARD    ?= $(shell cat build/.board 2>/dev/null || echo host)
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error unknown BOARD '$(BOARD)'; boards: $(BOARDS))
+endif
+include boards/$(BOARD).mk
+
+O        := build/$(BOARD)
+PY       := /usr/bin/python3
+KCONF    := KCONFIG_CONFIG=$(O)/.config srctree=$(TOP) $(PY) -m
+SS_CACHE ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/streamingserver
+export SS_CACHE
+SYSROOT  := $(SS_CACHE)/sysroot/$(ARCH)
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
+
+# ---------------------------------------------------------------- configuration
+CONFIG_FILES := $(O)/.config $(O)/auto.conf $(O)/include/generated/autoconf.h
+KCONFIG_SRC  := Kconfig $(shell find boards core hal net providers -name Kconfig)
+
+$(O)/.config: boards/$(BOARD)_defconfig $(KCONFIG_SRC)
+	$(Q)mkdir -p $(O)
+	$(Q)if [ -f $@ ] && [ $@ -nt boards/$(BOARD)_defconfig ]; then \
+		$(KCONF) olddefconfig Kconfig >/dev/null; \
+	else \
+		$(KCONF) defconfig --kconfig Kconfig boards/$(BOARD)_defconfig >/dev/null; \
+	fi
+	$(Q)touch $@
+
+$(O)/auto.conf $(O)/include/generated/autoconf.h &: $(O)/.config
+	$(Q)mkdir -p $(O)/include/generated
+	$(Q)$(KCONF) genconfig --header-path $(O)/include/generated/autoconf.h \
+		--config-out $(O)/auto.conf Kconfig >/dev/null
+
+ifeq ($(filter %_defconfig menuconfig olddefconfig savedefconfig clean distclean help format format-check toolchain,$(MAKECMDGOALS)),)
+-include $(O)/auto.conf
+endif
+
+%_defconfig:
+	$(Q)mkdir -p build && echo $* > build/.board
+	$(Q)rm -f build/$*/.config
+	$(Q)$(MAKE) --no-print-directory BOARD=$* build/$*/.config build/$*/auto.conf
+	@echo "board $* selected (build/$*/.config)"
+
+menuconfig: $(O)/.config
+	$(Q)$(KCONF) menuconfig Kconfig
+olddefconfig: $(O)/.config
+	$(Q)$(KCONF) olddefconfig Kconfig
+savedefconfig: $(O)/.config
+	$(Q)$(KCONF) savedefconfig --kconfig Kconfig --out $(O)/defconfig
+	@echo "wrote $(O)/defconfig (copy it to boards/$(BOARD)_defconfig to keep it)"
+
+# ---------------------------------------------------------------- sources
+# Each module.mk appends to obj-y / obj-$(CONFIG_X); paths are relative to the top.
+obj-y :=
+MODULE_MKS := $(sort $(wildcard core/module.mk core/*/module.mk hal/module.mk net/module.mk \
+                 providers/module.mk providers/*/module.mk))
+include $(MODULE_MKS)
+obj-y := $(sort $(obj-y))
+MAIN_OBJ := core/main.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ),$(obj-y))
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers
+INCS     := -I$(O)/include/generated -I.
+DEFS     := -D_GNU_SOURCE -DSS_VERSION='"$(shell cat VERSION)"'
+CSTD     := -std=c11
+
+# Board (cross) build: musl sysroot from toolchain/, static, -Os.
+CROSS_CC := $(TRIPLE)-gcc -specs=$(SYSROOT)/lib/musl-gcc.specs
+CFLAGS   := $(CSTD) -Os -g0 $(CPUFLAGS) $(WARN) $(DEFS) $(INCS) -isystem $(SYSROOT)/include \
+            -idirafter $(SYSROOT)/kinc -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+            -MMD -MP
+LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack
+LIBS-y                  :=
+LIBS-$(CONFIG_TLS_MBEDTLS) += -lmbedtls -lmbedx509 -lmbedcrypto
+LIBS-$(CONFIG_TLS_BEARSSL) += -lbearssl
+LIBS     := -L$(SYSROOT)/lib $(LIBS-y) -lz -lpthread $(if $(filter mipsel,$(ARCH)),$(SYSROOT)/lib/r1shim.o)
+
+BIN      := $(O)/streamingserver
+OBJS     := $(addprefix $(O)/obj/,$(obj-y))
+
+.DEFAULT_GOAL := all
+.PHONY: all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
+        format-check check clean distclean help menuconfig olddefconfig savedefconfig
+
+all: $(BIN)
+	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
+
+sysroot:
+	$(Q)toolchain/bootstrap.sh sysroot $(ARCH) >/dev/null
+
+$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h | sysroot
+	$(Q)mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [$(BOARD)] $<")
+	$(Q)$(CROSS_CC) $(CFLAGS) -c -o $@ $<
+
+$(BIN): $(OBJS) | sysroot
+	@$(if $(Q),echo "  LD [$(BOARD)] $@")
+	$(Q)$(CROSS_CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+ifeq ($(ARCH),mipsel)
+	$(Q)toolchain/check-mips-r1.sh $@
+endif
+
+-include $(OBJS:.o=.d)
+
+# ---------------------------------------------------------------- host test builds
+# Unit tests and sanitizer builds use the host's gcc/glibc and Debian's -dev packages
+# (cmocka, mbedtls, bearssl, zlib), with the host board's configuration.
+HOST_CFG  := build/host/include/generated/autoconf.h
+TEST_LIBS := -lcmocka -lmbedtls -lmbedx509 -lmbedcrypto -lbearssl -lz -lpthread
+TEST_CFLAGS = $(CSTD) -g -O1 $(WARN) -Wno-error=unused-function $(DEFS) -Ibuild/host/include/generated -I. \
+              -MMD -MP
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+define host_build # 1=variant dir 2=extra cflags 3=compiler
+build/$(1)/obj/%.o: %.c $(HOST_CFG)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(3) $$(TEST_CFLAGS) $(2) -c -o $$@ $$<
+build/$(1)/libss.a: $$(addprefix build/$(1)/obj/,$$(LIB_OBJS))
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+build/$(1)/unit/%: tests/unit/%.c build/$(1)/libss.a
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(3) $$(TEST_CFLAGS) $(2) -Itests/unit -o $$@ $$< build/$(1)/libss.a $$(TEST_LIBS)
+build/$(1)/streamingserver: build/$(1)/obj/$(MAIN_OBJ) build/$(1)/libss.a
+	$$(Q)$(3) $$(TEST_CFLAGS) $(2) -o $$@ $$^ $$(TEST_LIBS)
+-include $$(wildcard build/$(1)/obj/*/*.d build/$(1)/obj/*/*/*.d)
+endef
+$(eval $(call host_build,test,,gcc))
+$(eval $(call host_build,test-asan,$(SAN_FLAGS),gcc))
+
+$(HOST_CFG):
+	$(Q)$(MAKE) --no-print-directory BOARD=host build/host/auto.conf
+
+unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=build/test-asan/unit/%) \
+      build/test-asan/streamingserver
+
+# ---------------------------------------------------------------- fuzzing (clang libFuzzer)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+build/fuzz/obj/%.o: %.c $(HOST_CFG)
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(CSTD) -g -O1 $(WARN) $(DEFS) -Ibuild/host/include/generated -I. $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/libss.a: $(addprefix build/fuzz/obj/,$(LIB_OBJS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libss.a
+	$(Q)clang $(CSTD) -g -O1 $(DEFS) -Ibuild/host/include/generated -I. \
+		-fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libss.a $(TEST_LIBS)
+fuzz-build: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_TIME ?= 300
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_TIME)
+fuzz-smoke: fuzz-build
+	$(Q)tests/fuzz/run.sh 10
+
+# ---------------------------------------------------------------- top-level workflows
+toolchain:
+	$(Q)toolchain/bootstrap.sh all
+
+run:
+	$(Q)toolchain/bootstrap.sh packages host
+	$(Q)$(MAKE) --no-print-directory BOARD=host all
+	exec build/host/streamingserver --config rootfs/overlay/etc/streamingserver/streamingserver.conf \
+		--providers-dir providers --listen 0.0.0.0 --port 5000 $(RUN_ARGS)
+
+test:
+	$(Q)tests/run.sh
+
+package:
+	$(Q)rootfs/package.sh $(BOARD)
+
+test-image:
+	$(Q)rootfs/test-image.sh $(or $(IMAGE_BOARDS),qemu_mipsel qemu_armhf qemu_aarch64)
+
+bench:
+	$(Q)bench/run.sh
+
+ALL_C := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(ALL_C)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(ALL_C)
+check: $(HOST_CFG)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -D__GNUC__ -Ibuild/host/include/generated -I. \
+		$(filter %.c,$(ALL_C))
+
+clean:
+	rm -rf build
+distclean: clean
+	@echo "toolchain cache kept in $(SS_CACHE); remove it by hand to rebuild sysroots"
+
+help:
+	@sed -n '2,8p' Makefile
+	@echo "boards: $(BOARDS)"
