@@ -1,0 +1,77 @@
+/* Provider interface: browse a catalogue, resolve an item to a stream, refresh tokens. */
+#ifndef SS_PROVIDER_H
+#define SS_PROVIDER_H
+
+#include "core/common.h"
+#include "core/config.h"
+#include "core/json.h"
+#include "net/http.h"
+
+/* Which recorder a resolved stream needs. */
+enum rec_kind {
+	REC_AUTO = 0,  /* probe the URL: HLS master/media playlist, MP4, raw TS */
+	REC_HLS_LIVE,  /* "hls_live": live HLS, sections follow until stop */
+	REC_HLS_BASIC, /* "hls_basic": HLS VOD, ends with stop/complete */
+	REC_HLS_M4S,   /* "hls_m4s": HLS with fMP4 segments */
+	REC_MP4,       /* "mp4": progressive download */
+};
+
+/* Protocol name of a recorder kind ("hls_live", ...; "unknown" for REC_AUTO). */
+const char *rec_kind_name(enum rec_kind k);
+
+/* What a provider's callbacks may use. Everything is owned by the caller. */
+struct prov_ctx {
+	const char *provider_id;     /* directory name, e.g. "PlutoTV" */
+	const char *data_dir;        /* <data_dir>/<provider_id>, already created, confined */
+	const struct config *cfg;    /* daemon configuration (upstream URLs, region, lists) */
+	struct http_session *http;   /* session for this call, cancel fd already set */
+	int cancel_fd;               /* readable once the caller gives up */
+};
+
+/* The `start` arguments a resolver may read (already validated by the control layer). */
+struct start_args {
+	const char *url;             /* item url as echoed by the client */
+	const char *quality;         /* "best", "1080p", "720p", ... ("provider" already replaced) */
+	int show_ads;                /* default 1 */
+	int av1;                     /* default 0 */
+	int buffering;               /* segments before the start broadcast, >= 1 */
+};
+
+#define RESOLVE_HEADERS_MAX 8
+
+struct resolve_result {
+	char url[HTTP_URL_MAX];      /* stream URL to record */
+	enum rec_kind kind;          /* REC_AUTO lets the recorder probe */
+	/* Extra request headers for every request of the recording ("Name: value"). */
+	char headers[RESOLVE_HEADERS_MAX][256];
+	int n_headers;
+};
+
+/*
+ * One table per provider. All callbacks run on a worker thread, never the control thread;
+ * they must honour ctx->cancel_fd (through the http session) and never touch client sockets.
+ * Return 0 or a negative error (core/err.h); the control layer turns it into the reply.
+ */
+struct provider_ops {
+	const char *id; /* provider_id, matches the providers/<id>/ directory */
+	/* Required. Writes the JSON array of categories, sorted case-insensitively by name:
+	 * [{"name", "icon", "provider_id"}...]; every value pure ASCII. */
+	int (*list_categories)(const struct prov_ctx *ctx, struct jw *out);
+	/* Required. Writes the JSON array of media items of one category, sorted
+	 * case-insensitively by name: [{"name", "url", ...}...]; url pure ASCII. */
+	int (*list_items)(const struct prov_ctx *ctx, const char *category, struct jw *out);
+	/* Required. Turns a start request into a stream URL (may use the network). -ERR_DRM
+	 * for protected items. */
+	int (*resolve)(const struct prov_ctx *ctx, const struct start_args *a,
+		       struct resolve_result *r);
+	/* Optional (NULL: resolve is called again). Fresh URL after 401/403 (expired token). */
+	int (*refresh)(const struct prov_ctx *ctx, const struct start_args *a,
+		       struct resolve_result *r);
+};
+
+/* Provider compiled in with that id, or NULL. */
+const struct provider_ops *provider_find(const char *id);
+/* The n-th compiled-in provider (for listing), or NULL past the end. */
+const struct provider_ops *provider_at(int n);
+
+#endif
