@@ -1,5 +1,7 @@
 /* Glue every catalogue provider shares (see prov_common.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/err.h"
 #include "providers/prov_common.h"
@@ -64,5 +66,42 @@ int prov_list_items(const struct prov_ctx *ctx, const char *src, cat_fill_fn fil
 		return rc;
 	rc = cat_write_items(&c, category, out);
 	cat_close(&c);
+	return rc;
+}
+
+struct find_url {
+	const char *url;
+	int drm;
+	jsmntok_t tok[64]; /* derived items are flat objects of a dozen members */
+};
+
+static int match_url(void *ctx, const uint8_t *p, size_t n)
+{
+	struct find_url *f = ctx;
+	struct jr r;
+	int u, d;
+
+	if (jr_parse(&r, (const char *)p, n, f->tok, (int)ARRAY_SIZE(f->tok)))
+		return 0;
+	u = jr_get(&r, 0, "url");
+	if (u < 0 || !jr_streq(&r, u, f->url))
+		return 0;
+	d = jr_get(&r, 0, "drm");
+	if (d >= 0)
+		jr_bool(&r, d, &f->drm);
+	return 1;
+}
+
+int prov_find_url(const struct cat *c, const char *url, int *drm)
+{
+	struct find_url *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	f->url = url;
+	rc = cat_each_item(c, match_url, f);
+	*drm = f->drm;
+	free(f);
 	return rc;
 }

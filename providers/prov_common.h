@@ -21,5 +21,8 @@ int prov_list_categories(const struct prov_ctx *ctx, const char *src, cat_fill_f
 			 void *arg, struct jw *out);
 int prov_list_items(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, void *arg,
 		    const char *category, struct jw *out);
+/* Looks for the item whose "url" is url in c: 1 (and *drm from its "drm" flag), 0 when
+ * absent, or a negative read error. */
+int prov_find_url(const struct cat *c, const char *url, int *drm);
 
 #endif

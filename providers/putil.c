@@ -280,3 +280,47 @@ void prov_append(char *out, size_t cap, const char *s)
 	memcpy(out + l, s, n);
 	out[l + n] = 0;
 }
+
+int prov_url_join(const char *base, const char *ref, char *out, size_t cap)
+{
+	const char *hs = after_scheme(base), *pe;
+	size_t keep;
+	int n;
+
+	if (strncasecmp(ref, "http://", 7) == 0 || strncasecmp(ref, "https://", 8) == 0) {
+		n = snprintf(out, cap, "%s", ref);
+		return n < 0 || (size_t)n >= cap ? -ERR_TOO_LARGE : 0;
+	}
+	if (!hs)
+		return -ERR_BAD_REQUEST;
+	if (ref[0] == '/' && ref[1] == '/') {
+		keep = (size_t)(hs - base) - 2; /* "http:" */
+	} else if (ref[0] == '/') {
+		keep = (size_t)(hs - base) + strcspn(hs, "/?#");
+	} else {
+		/* directory of the base path (query and fragment dropped) */
+		pe = hs + strcspn(hs, "?#");
+		keep = (size_t)(pe - base);
+		while (keep > (size_t)(hs - base) && base[keep - 1] != '/')
+			keep--;
+		if (keep == (size_t)(hs - base)) {
+			n = snprintf(out, cap, "%.*s/%s", (int)(pe - base), base, ref);
+			return n < 0 || (size_t)n >= cap ? -ERR_TOO_LARGE : 0;
+		}
+	}
+	n = snprintf(out, cap, "%.*s%s", (int)keep, base, ref);
+	return n < 0 || (size_t)n >= cap ? -ERR_TOO_LARGE : 0;
+}
+
+void prov_copy(char *out, size_t cap, const char *s, size_t n)
+{
+	if (!cap)
+		return;
+	if (n > cap - 1) {
+		n = cap - 1;
+		while (n && ((uint8_t)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	out[n] = 0;
+}

@@ -49,5 +49,11 @@ int prov_jr_str(const struct jr *r, int i, char *out, size_t cap);
  * -ERR_PARSE when it is not a string. */
 int prov_json_str(const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks, char *out, size_t cap);/* Appends s to the NUL-terminated out[cap], cutting at a UTF-8 character boundary. */
 void prov_append(char *out, size_t cap, const char *s);
+/* Resolves reference ref against base URL (RFC 3986 cases that playlists use: absolute,
+ * scheme-relative, host-relative, path-relative) into out; 0 or -ERR_TOO_LARGE /
+ * -ERR_BAD_REQUEST. */
+int prov_url_join(const char *base, const char *ref, char *out, size_t cap);
+/* Copies s[0..n) into out[cap] (NUL-terminated), cut at a UTF-8 character boundary. */
+void prov_copy(char *out, size_t cap, const char *s, size_t n);
 
 #endif
