@@ -1,4 +1,4 @@
-/* IPTV: which recorder a stream needs, from its first bytes (pure part and network part). */
+/* IPTV: which recorder a stream needs, from its first bytes (pure; iptv.c does the fetching). */
 #ifndef SS_PROV_IPTV_PROBE_H
 #define SS_PROV_IPTV_PROBE_H
 
@@ -20,9 +20,5 @@ enum iptv_class {
  */
 enum iptv_class iptv_classify(const uint8_t *p, size_t n, int complete, const char *ctype,
 			      char *variant, size_t cap);
-
-/* Probes url over the network (following one master -> variant step) and fills r->kind and
- * r->url. 0 or the HTTP error. */
-int iptv_probe(const struct prov_ctx *ctx, const char *url, struct resolve_result *r);
 
 #endif
