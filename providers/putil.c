@@ -261,7 +261,7 @@ int prov_json_str(const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks, char *
 {
 	struct jr r;
 
-	if (jr_parse(&r, (const char *)p, n, toks, ntoks))
+	if (prov_jr_value(&r, p, n, toks, ntoks))
 		return -ERR_PARSE;
 	return prov_jr_str(&r, 0, out, cap);
 }
@@ -323,4 +323,51 @@ void prov_copy(char *out, size_t cap, const char *s, size_t n)
 	}
 	memcpy(out, s, n);
 	out[n] = 0;
+}
+
+int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks)
+{
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == '\t'))
+		n--;
+	while (n && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	if (!n || ntoks < 1 || n > INT32_MAX)
+		return -ERR_PARSE;
+	if (p[0] == '{' || p[0] == '[')
+		return jr_parse(r, (const char *)p, n, toks, ntoks) ? -ERR_PARSE : 0;
+	r->js = (const char *)p;
+	r->t = toks;
+	r->n = 1;
+	toks[0].size = 0;
+	if (p[0] == '"') {
+		if (n < 2 || p[n - 1] != '"')
+			return -ERR_PARSE;
+		for (size_t i = 1; i < n - 1;) {
+			if (p[i] == '\\') {
+				if (i + 1 >= n - 1)
+					return -ERR_PARSE; /* the closing quote is escaped */
+				i += 2; /* jr_str checks the escape itself */
+				continue;
+			}
+			if (p[i] < 0x20 || p[i] == '"')
+				return -ERR_PARSE;
+			i++;
+		}
+		if (!utf8_valid(p + 1, n - 2))
+			return -ERR_PARSE;
+		toks[0].type = JSMN_STRING;
+		toks[0].start = 1;
+		toks[0].end = (int)n - 1;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') || p[i] == '-' ||
+		      p[i] == '+' || p[i] == '.' || p[i] == 'E'))
+			return -ERR_PARSE;
+	toks[0].type = JSMN_PRIMITIVE;
+	toks[0].start = 0;
+	toks[0].end = (int)n;
+	return 0;
 }

@@ -55,5 +55,10 @@ void prov_append(char *out, size_t cap, const char *s);
 int prov_url_join(const char *base, const char *ref, char *out, size_t cap);
 /* Copies s[0..n) into out[cap] (NUL-terminated), cut at a UTF-8 character boundary. */
 void prov_copy(char *out, size_t cap, const char *s, size_t n);
+/*
+ * Parses one JSON value p[0..n) into r: containers with jr_parse(), a bare string or
+ * literal as a single token (jr_parse only takes containers at the root). 0 or -ERR_PARSE.
+ */
+int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks);
 
 #endif

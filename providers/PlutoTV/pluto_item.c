@@ -31,7 +31,7 @@ static int key_is(const uint8_t *k, size_t kn, const char *s)
 /* Parses one member value into the token array; 0 or -ERR_PARSE/-ERR_LIMIT. */
 static int parse(struct jr *r, const uint8_t *v, size_t vn, jsmntok_t *toks, int ntoks)
 {
-	return jr_parse(r, (const char *)v, vn, toks, ntoks);
+	return prov_jr_value(r, v, vn, toks, ntoks);
 }
 
 /* "logo": {"path": ...}; the first of colorLogoPNG, logo, solidLogoPNG, thumbnail wins. */

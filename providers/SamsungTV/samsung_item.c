@@ -99,7 +99,7 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 			programs(&c, v, vn, now, toks, ntoks);
 			continue;
 		}
-		if (jr_parse(&r, (const char *)v, vn, toks, ntoks))
+		if (prov_jr_value(&r, v, vn, toks, ntoks))
 			continue;
 		if (key_is(k, kn, "name"))
 			prov_jr_str(&r, 0, meta->name, sizeof(meta->name));
