@@ -204,10 +204,7 @@ int url_http_parse(const char *url, struct url_http *h)
 	if (u.port_str.p && !u.port_str.n)
 		h->hostport.n--; /* "host:" -> "host" */
 	h->path = u.path;
-	h->target.p = u.path.n ? u.path.p : "/";
-	h->target.n = u.path.n ? u.path.n : 1;
-	if (u.path.n && u.query.p)
-		h->target.n = u.path.n + 1 + u.query.n;
+	h->query = u.query;
 	return 0;
 }
 

@@ -34,8 +34,8 @@ struct url_http {
 	char host[URL_HOST_MAX];     /* lower case, IPv6 literal without brackets */
 	bool ipv6;                   /* host is an IPv6 literal */
 	struct url_view hostport;    /* for the Host header: authority without userinfo */
-	struct url_view target;      /* request target: path (or "/") plus "?query" */
-	struct url_view path;        /* path only ("" when empty) */
+	struct url_view path;        /* path ("" when empty: the request target is then "/") */
+	struct url_view query;       /* query without '?' (p NULL when absent) */
 };
 
 /*
