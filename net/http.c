@@ -227,10 +227,14 @@ int http_session_set_header(struct http_session *s, const char *name, const char
 		}
 		if (nl + 2 + strlen(value) >= CONFIG_HTTP_HEADER_LINE_MAX)
 			return -ERR_TOO_LARGE;
-		line = malloc(nl + 3 + strlen(value));
+		size_t vl = strlen(value);
+
+		line = malloc(nl + 3 + vl);
 		if (!line)
 			return -ENOMEM;
-		sprintf(line, "%s: %s", name, value);
+		memcpy(line, name, nl);
+		memcpy(line + nl, ": ", 2);
+		memcpy(line + nl + 2, value, vl + 1);
 	}
 	for (int i = 0; i < CONFIG_HTTP_SESSION_HEADERS; i++) {
 		if (s->headers[i] && strncasecmp(s->headers[i], name, nl) == 0 &&
