@@ -24,6 +24,7 @@ struct fmp4_track {
 	unsigned aac_rate_index; /* ADTS sampling_frequency_index */
 	int64_t elst_shift;      /* media_time of the edit list, in timescale units */
 	uint32_t def_dur, def_size, def_flags; /* trex defaults */
+	int64_t next_dts;        /* end of the last fragment, for a traf without tfdt; -1 */
 	uint16_t ps_len;         /* Annex B parameter sets in ps[] */
 	uint8_t ps[CONFIG_TS_PARAM_BYTES];
 };
@@ -43,7 +44,7 @@ int fmp4_parse_init(const uint8_t *p, size_t n, struct fmp4_init *ini);
 /* One trun of a moof, resolved against tfhd/trex defaults. Positions index the moof bytes. */
 struct fmp4_run {
 	int track;            /* index into fmp4_init.tracks */
-	uint64_t data_off;    /* offset of the first sample from the moof start */
+	uint64_t data_off;    /* segment offset of the first sample */
 	uint32_t count;       /* samples */
 	uint32_t tab_off;     /* offset of the first sample entry in the moof */
 	uint8_t entry_len;    /* bytes per sample entry */
@@ -68,10 +69,12 @@ struct fmp4_sample {
 };
 
 /*
- * Parses a whole moof box (p[0..n), header included) against ini. Returns 0, -ERR_PARSE,
- * -ERR_LIMIT (more truns than CONFIG_TS_MAX_RUNS).
+ * Parses a whole moof box (p[0..n), header included, found at segment offset moof_pos)
+ * against ini, updating each track's next_dts. Returns 0, -ERR_PARSE, -ERR_LIMIT (more truns
+ * than CONFIG_TS_MAX_RUNS).
  */
-int fmp4_parse_moof(const uint8_t *p, size_t n, const struct fmp4_init *ini, struct fmp4_moof *m);
+int fmp4_parse_moof(const uint8_t *p, size_t n, uint64_t moof_pos, struct fmp4_init *ini,
+		    struct fmp4_moof *m);
 
 /* Sample i of run r from the moof bytes (validated by fmp4_parse_moof). */
 void fmp4_run_sample(const uint8_t *moof, const struct fmp4_run *r, uint32_t i,

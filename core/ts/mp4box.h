@@ -5,7 +5,7 @@
 #include "core/common.h"
 
 #define MP4_FOURCC(a, b, c, d) \
-	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+	((uint32_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
 
 struct mp4_box {
 	uint32_t type;

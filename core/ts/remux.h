@@ -114,7 +114,13 @@ struct ts_fmp4 {
 	uint64_t sample_pos;  /* segment offset of the current sample */
 	uint32_t sample_left; /* bytes of it not yet consumed, 0: not started */
 	int64_t run_dts;      /* decode time of the current sample, track timescale */
-	bool sample_active;   /* PES open for the current sample */
+	bool sample_active;   /* the current sample is being consumed */
+	bool sample_drop;     /* ... but not written (waiting for a key frame, bad NAL) */
+	bool decided;         /* section decision made for this segment */
+	bool first_nal;       /* video: next NAL is the sample's first (AUD goes before it) */
+	bool ps_pending;      /* video: parameter sets still to insert in this key sample */
+	uint32_t sample_size, sample_dur;
+	uint32_t nal_len_cur; /* video: length of the NAL whose header is being read */
 	uint8_t nal_hdr[5];   /* video: length prefix + first byte being collected */
 	uint8_t nal_have;
 	uint32_t nal_left;    /* video: bytes of the current NAL still to copy */
@@ -153,6 +159,9 @@ struct ts_remux {
 	int64_t out_end;      /* end of the output timeline so far (last DTS + duration) */
 	int64_t pcr_last;     /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
 	int64_t pcr_delay;    /* input DTS - PCR, used for generated PCRs */
+	int64_t in_pcr;       /* last input PCR mapped to output time, TS_NOTS */
+	uint32_t key_wait;    /* video PES dropped while waiting for a key frame */
+	uint8_t pmt_version;
 	int64_t psi_last;     /* PCR time of the last PAT/PMT */
 	uint8_t pat_cc, pmt_cc;
 
@@ -166,6 +175,7 @@ struct ts_remux {
 	bool holding;
 	uint32_t hold_n;
 	struct ts_hold_scan hs;
+	int hs_width, hs_height; /* resolution found by the hold scan, 0 unknown */
 	uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
 
 	/* per-segment report */
