@@ -276,6 +276,8 @@ int fmp4_parse_init(const uint8_t *p, size_t n, struct fmp4_init *ini)
 			rc = parse_trak(moov + i + b.hdr_len, size - b.hdr_len, t);
 			if (rc == -ERR_DRM)
 				drm = true;
+			else if (rc < 0 && rc != -ERR_UNSUPPORTED)
+				return rc; /* a broken A/V track: say so rather than drop it */
 			else if (rc == 0 && !(t->video && video))
 				ini->n_tracks++;
 			if (rc == 0 && t->video)

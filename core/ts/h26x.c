@@ -381,8 +381,8 @@ int hevc_hvcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, in
 			i += 2;
 			if (len == 0 || len > n - i)
 				return -ERR_PARSE;
-			if (type == HEVC_NAL_VPS || type == HEVC_NAL_SPS || type == HEVC_NAL_PPS ||
-			    type == 39 /* prefix SEI */) {
+			/* SEI arrays are left out: x265 puts kilobytes of settings text there */
+			if (type == HEVC_NAL_VPS || type == HEVC_NAL_SPS || type == HEVC_NAL_PPS) {
 				if (!put_nal(out, cap, &o, p + i, len))
 					return -ERR_TOO_LARGE;
 			}

@@ -59,7 +59,7 @@ void h26x_scan_au(const uint8_t *p, size_t n, bool hevc, struct h26x_au_scan *s)
 int h264_avcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, int *nal_len,
 			struct h26x_sps_info *info);
 
-/* Same for an hvcC record (VPS, SPS, PPS and SEI arrays). */
+/* Same for an hvcC record (VPS, SPS and PPS arrays; SEI arrays are skipped). */
 int hevc_hvcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, int *nal_len,
 			struct h26x_sps_info *info);
 

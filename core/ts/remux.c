@@ -107,6 +107,22 @@ static int64_t pcr_clamp(const struct ts_remux *r, int64_t pcr)
 	return r->pcr_last != TS_NOTS && pcr < r->pcr_last ? r->pcr_last : pcr;
 }
 
+static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai);
+
+/*
+ * A forward PCR step over the 100 ms limit (a gap bridged at a discontinuity, missing input)
+ * is filled with intermediate PCR packets, so the PCR interval holds by value.
+ */
+static void pcr_bridge(struct ts_remux *r, int64_t pcr)
+{
+	int64_t step = PCR_PERIOD_90K;
+
+	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > JUMP_90K)
+		return;
+	while (pcr - r->pcr_last > step && !r->err)
+		emit_pcr(r, r->pcr_last + step, false);
+}
+
 /* An adaptation-field-only packet on the PCR PID carrying pcr (and the random access flag). */
 static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai)
 {
@@ -114,6 +130,7 @@ static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai)
 	uint8_t *s;
 
 	pcr = pcr_clamp(r, pcr);
+	pcr_bridge(r, pcr);
 	psi_if_due(r, pcr);
 	s = out_slot(r);
 	s[0] = TS_SYNC;
@@ -608,8 +625,10 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 
 		if (has_pcr && in_pcr) {
 			pcr = map_pcr(r, p + 6);
-			if (is_pcr_stream)
+			if (is_pcr_stream) {
+				pcr_bridge(r, pcr);
 				psi_if_due(r, pcr);
+			}
 			else
 				emit_pcr(r, pcr, false); /* our PCR PID carries it instead */
 		}
@@ -1123,9 +1142,21 @@ static void sample_begin(struct ts_remux *r)
 		r->need_key = false;
 		r->seg.keyframe = true;
 	}
-	if (st == &r->st[pcr_index(r)])
-		pcr_if_due(r, dts, key && t->video);
 	note_au(r, st, dts, dur);
+	{
+		/*
+		 * fMP4 fragments store each track's samples in one block (video then audio), so
+		 * the output cannot interleave finely. The PCR follows the stream that lags, so
+		 * no stream is ever late for its decode time; the other runs early instead.
+		 */
+		int64_t lag = dts;
+
+		for (int i = 0; i < r->n_streams; i++)
+			if (r->st[i].codec != TS_CODEC_NONE && r->st[i].last_dts != TS_NOTS &&
+			    r->st[i].last_dts < lag)
+				lag = r->st[i].last_dts;
+		pcr_if_due(r, lag, key && t->video);
+	}
 	f->ps_pending = t->video && key && !t->inband_ps && t->ps_len;
 	if (t->codec == TS_CODEC_AAC) {
 		hl = pes_build(hdr, st->sid, pts, dts, (size_t)s.size + 7);
