@@ -142,8 +142,10 @@ endef
 $(eval $(call host_build,test,,gcc))
 $(eval $(call host_build,test-asan,$(SAN_FLAGS),gcc))
 
+ifneq ($(BOARD),host)
 $(HOST_CFG):
 	$(Q)$(MAKE) --no-print-directory BOARD=host build/host/auto.conf
+endif
 
 unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=build/test-asan/unit/%) \
       build/test-asan/streamingserver

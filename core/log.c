@@ -6,6 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* syslog.h's LOG_ERR/LOG_INFO priorities clash with our macros: capture them, then undefine. */
+static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+#undef LOG_ERR
+#undef LOG_INFO
+
 #include "core/common.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -94,10 +99,8 @@ void log_vmsg(enum log_mod mod, enum log_level lvl, const char *fmt, va_list ap)
 		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
 			line[i] = ' ';
 	if (to_syslog) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-
 		line[n] = '\0';
-		syslog(prio[lvl], "%s", line);
+		syslog(syslog_prio[lvl], "%s", line);
 		return;
 	}
 	line[n++] = '\n';
