@@ -104,7 +104,7 @@ int paths_mkdirs(const char *roots, const char *dir, const char *sub, char *out,
 	/* Longest existing prefix: everything from there on is created by us. */
 	strcpy(base, full);
 	while (!realpath(base, real)) {
-		if (errno != ENOENT || !paths_cut(base))
+		if ((errno != ENOENT && errno != ENOTDIR) || !paths_cut(base))
 			return -ERR_PATH_DENIED;
 	}
 	if (!paths_inside(roots, real))
