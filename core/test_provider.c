@@ -147,7 +147,9 @@ static int test_resolve(const struct prov_ctx *ctx, const struct start_args *a,
 	UNUSED(ctx);
 	if (strncmp(a->url, "test://", 7) != 0 || strstr(a->url, "resolve=fail"))
 		return -ERR_NOT_FOUND;
-	snprintf(r->url, sizeof(r->url), "%s", a->url);
+	/* Carry show_ads on to the segment URLs so tests can see it arrived. */
+	snprintf(r->url, sizeof(r->url), "%s%cshow_ads=%d", a->url, strchr(a->url, '?') ? '&' : '?',
+		 a->show_ads);
 	test_param(a->url, "kind", kind, sizeof(kind));
 	r->kind = strcmp(kind, "hls_basic") == 0 ? REC_HLS_BASIC :
 		  strcmp(kind, "hls_m4s") == 0	 ? REC_HLS_M4S :
@@ -193,7 +195,7 @@ int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
 	UNUSED(http);
 	test_param(url, "end", end, sizeof(end));
 	for (long n = 0; n < sections; n++) {
-		char file[PATH_MAX + 32], seg[64];
+		char file[PATH_MAX + 32], seg[160];
 		struct rec_event ev = { 0 };
 
 		if (test_wait(cancel_fd, n ? interval : interval / 4))
@@ -205,7 +207,8 @@ int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
 				snprintf(msg, cap, "The section file cannot be written.");
 			return rc;
 		}
-		snprintf(seg, sizeof(seg), "test://segment/%ld", n * 10);
+		snprintf(seg, sizeof(seg), "test://segment/%ld?quality=%.32s&show_ads=%ld&av1=%d", n * 10,
+			 p->quality, test_param_int(url, "show_ads", -1), p->av1);
 		ev.type = REC_EV_SECTION;
 		ev.kind = p->res.kind;
 		ev.url = seg;
