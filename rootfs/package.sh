@@ -143,6 +143,9 @@ for fmt in $FORMATS; do
 		{
 			control_fields "$DEB_ARCH" | sed '/^Description:/,$d'
 			echo "Installed-Size: $size"
+			# The interface is a TCP port: any architecture's plugin may use it (and dpkg
+			# then accepts the Provides for arch "all" dependents on multiarch roots).
+			echo "Multi-Arch: foreign"
 			control_fields "$DEB_ARCH" | sed -n '/^Description:/,$p'
 		} >"$root/DEBIAN/control"
 		echo /etc/streamingserver/streamingserver.conf >"$root/DEBIAN/conffiles"
