@@ -1,0 +1,379 @@
+#!/bin/bash
+# toolchain/bootstrap.sh: installs the Debian packages the build needs and builds the
+# per-arch static sysroots (musl, mbedTLS, BearSSL, zlib from Debian source packages).
+#
+#   bootstrap.sh packages <host|all>   install missing Debian packages (root) or print the command
+#   bootstrap.sh sysroot <arch>        ensure $SS_CACHE/sysroot/<arch> (x86_64|mipsel|armhf|aarch64), print it
+#   bootstrap.sh sysroots              build/validate all four sysroots (re-checks source versions)
+#   bootstrap.sh all                   packages all + sysroots
+#
+# Cache layout ($SS_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver):
+#   src/<pkg>_<version>/   apt-get source trees (never in the repo)
+#   build/<arch>-<key>/    per-arch build trees
+#   sysroot/<arch>-<key>/  the sysroots; sysroot/<arch> is a symlink to the current one
+#   log/                   one log per build step; lock/ flock files
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SS_CACHE=${SS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver}
+ARCHES="x86_64 mipsel armhf aarch64"
+SRC_PKGS="musl mbedtls bearssl zlib"
+J=$(nproc 2>/dev/null || echo 2)
+
+PKGS_HOST="gcc make file python3 python3-kconfiglib dpkg-dev libjsmn-dev zlib1g-dev linux-libc-dev"
+PKGS_ALL="$PKGS_HOST gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
+  binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross linux-libc-dev-armhf-cross
+  linux-libc-dev-arm64-cross qemu-user-static qemu-system-mips qemu-system-arm cpio xz-utils bc
+  ffmpeg python3-pytest libcmocka-dev libmbedtls-dev libbearssl-dev clang libclang-rt-14-dev
+  valgrind openssl busybox-static dpkg"
+
+die() { echo "bootstrap: $*" >&2; exit 1; }
+note() { echo "bootstrap: $*" >&2; }
+
+# ------------------------------------------------------------------ Debian packages
+missing_pkgs() { # $@ package names -> prints those not installed
+	dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null |
+		awk '$2 == "ii" { print $1 }' >"${TMPDIR:-/tmp}/ss-have.$$" || true
+	for p in "$@"; do
+		grep -qx "$p" "${TMPDIR:-/tmp}/ss-have.$$" || echo "$p"
+	done
+	rm -f "${TMPDIR:-/tmp}/ss-have.$$"
+}
+
+apt_install() { # $@ packages
+	local cmd="apt-get install -y --no-install-recommends $*"
+	if [ "$(id -u)" != 0 ]; then
+		echo "bootstrap: missing Debian packages; as root run:" >&2
+		echo "  $cmd" >&2
+		exit 1
+	fi
+	note "installing: $*"
+	# Update the package lists only when apt does not know one of the packages.
+	local p
+	for p in "$@"; do
+		if [ -z "$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)"')" ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get update -q
+			break
+		fi
+	done
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+cmd_packages() { # $1 host|all
+	local list
+	case ${1:-} in
+	host) list=$PKGS_HOST ;;
+	all) list=$PKGS_ALL ;;
+	*) die "usage: bootstrap.sh packages <host|all>" ;;
+	esac
+	# shellcheck disable=SC2086
+	local miss
+	miss=$(missing_pkgs $list | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	[ -z "${miss// /}" ] || apt_install $miss
+}
+
+# deb-src entries, needed by `apt-get source`: mirror debian.sources with Types: deb-src.
+ensure_debsrc() {
+	[ -z "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || return 0
+	local f=/etc/apt/sources.list.d/debian-src.sources
+	if [ "$(id -u)" != 0 ]; then
+		echo "bootstrap: apt has no deb-src entries; as root run:" >&2
+		echo "  sed 's/^Types: deb\$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > $f && apt-get update" >&2
+		exit 1
+	fi
+	[ -f /etc/apt/sources.list.d/debian.sources ] ||
+		die "no /etc/apt/sources.list.d/debian.sources to mirror; add deb-src lines for bookworm by hand"
+	note "enabling deb-src in $f"
+	{
+		echo "# deb-src twin of debian.sources, added by streamingserver toolchain/bootstrap.sh"
+		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
+	} >"$f"
+	apt-get update -q >&2
+	[ -n "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
+}
+
+src_version() { # $1 source package -> highest version apt knows
+	apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/ { print $2 }' |
+		sort -u | { best=; while read -r v; do
+			if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+		done; echo "$best"; }
+}
+
+# ------------------------------------------------------------------ sysroots
+triple_of() {
+	case $1 in
+	x86_64) echo x86_64-linux-gnu ;;
+	mipsel) echo mipsel-linux-gnu ;;
+	armhf) echo arm-linux-gnueabihf ;;
+	aarch64) echo aarch64-linux-gnu ;;
+	*) die "unknown arch '$1' (x86_64|mipsel|armhf|aarch64)" ;;
+	esac
+}
+kinc_dir_of() { # Debian's cross UAPI headers
+	case $1 in
+	x86_64) echo /usr/include ;;
+	*) echo "/usr/$(triple_of "$1")/include" ;;
+	esac
+}
+archflags_of() { # code generation for the libraries; the boards' CPUFLAGS stay compatible
+	case $1 in
+	mipsel) echo "-march=mips32" ;; # BMIPS4380/5000 are MIPS32 r1: never r2
+	*) echo "" ;;
+	esac
+}
+
+# Hash of what decides a sysroot's content: the build functions of this script (as bash
+# prints them, so comments and unrelated edits do not force a rebuild) and the files the
+# build installs.
+script_hash() { # $1 arch
+	{
+		declare -f build_sysroot validate_sysroot archflags_of triple_of kinc_dir_of
+		cat "$HERE/mbedtls-config.h"
+		[ "$1" != mipsel ] || cat "$HERE/r1shim.c"
+	} | sha256sum | cut -c1-16
+}
+
+# Warm path: the link exists and was built by this very script. No apt calls.
+sysroot_fresh() { # $1 arch $2 script hash
+	local k="$SS_CACHE/sysroot/$1/.key"
+	[ -f "$k" ] && grep -qx "script $2" "$k"
+}
+
+run_logged() { # $1 log file, $2 step name, rest: command
+	local log=$1 step=$2
+	shift 2
+	echo "=== $(date +%T) $step: $*" >>"$log"
+	local t0=$SECONDS
+	if ! "$@" >>"$log" 2>&1; then
+		echo "bootstrap: step '$step' failed; last lines of $log:" >&2
+		tail -40 "$log" >&2
+		exit 1
+	fi
+	echo "=== $step took $((SECONDS - t0)) s" >>"$log"
+}
+
+fetch_src() { # $1 package $2 version -> prints the extracted source dir
+	local pkg=$1 ver=$2 d="$SS_CACHE/src/${1}_${2#*:}"
+	if [ ! -f "$d/.done" ]; then
+		mkdir -p "$SS_CACHE/lock" "$SS_CACHE/log"
+		(
+			flock 8
+			if [ ! -f "$d/.done" ]; then
+				rm -rf "$d" && mkdir -p "$d"
+				cd "$d"
+				run_logged "$SS_CACHE/log/src-$pkg.log" "apt-get source $pkg=$ver" \
+					apt-get source -q -o APT::Sandbox::User=root "$pkg=$ver"
+				touch .done
+			fi
+		) 8>"$SS_CACHE/lock/src.lock"
+	fi
+	local s
+	s=$(find "$d" -mindepth 1 -maxdepth 1 -type d | head -1)
+	[ -n "$s" ] || die "no source tree in $d"
+	echo "$s"
+}
+
+build_sysroot() { # $1 arch $2 versioned dir $3 key text
+	local A=$1 S=$2 key=$3
+	local T CC AF CFL B LOG
+	T=$(triple_of "$A")
+	AF=$(archflags_of "$A")
+	B="$SS_CACHE/build/$(basename "$S")"
+	LOG="$SS_CACHE/log/sysroot-$A.log"
+	CC="$T-gcc -specs=$S/lib/musl-gcc.specs"
+	CFL="-Os -pipe -ffunction-sections -fdata-sections $AF"
+	command -v "$T-gcc" >/dev/null || die "$T-gcc not found; run: toolchain/bootstrap.sh packages all"
+	[ -d "$(kinc_dir_of "$A")/asm" ] || [ "$A" = x86_64 ] ||
+		die "kernel headers for $A missing; run: toolchain/bootstrap.sh packages all"
+
+	local musl mbed bear zlib
+	musl=$(fetch_src musl "$(sed -n 's/^musl //p' <<<"$key")")
+	mbed=$(fetch_src mbedtls "$(sed -n 's/^mbedtls //p' <<<"$key")")
+	bear=$(fetch_src bearssl "$(sed -n 's/^bearssl //p' <<<"$key")")
+	zlib=$(fetch_src zlib "$(sed -n 's/^zlib //p' <<<"$key")")
+
+	note "building sysroot $A in $S (log: $LOG)"
+	: >"$LOG"
+	rm -rf "$S" "$B"
+	mkdir -p "$S" "$B"
+
+	# musl; the gcc wrapper must be forced on, or no musl-gcc.specs gets installed
+	mkdir -p "$B/musl"
+	(cd "$B/musl" && run_logged "$LOG" "musl configure" "$musl/configure" --target="$T" \
+		CROSS_COMPILE="$T-" --prefix="$S" --disable-shared --enable-wrapper=gcc CFLAGS="$CFL")
+	run_logged "$LOG" "musl make" make -C "$B/musl" -j"$J"
+	run_logged "$LOG" "musl install" make -C "$B/musl" install
+	[ -f "$S/lib/musl-gcc.specs" ] || die "musl did not install musl-gcc.specs (see $LOG)"
+
+	# kernel UAPI headers (the HAL's DVB/MTD ioctls), kept apart from libc's
+	mkdir -p "$S/kinc"
+	if [ "$A" = x86_64 ]; then
+		cp -a /usr/include/linux /usr/include/asm-generic /usr/include/mtd "$S/kinc/"
+		cp -a /usr/include/x86_64-linux-gnu/asm "$S/kinc/asm"
+	else
+		cp -a "$(kinc_dir_of "$A")"/{linux,asm,asm-generic,mtd} "$S/kinc/"
+	fi
+
+	# mipsel: r1-safe replacements for the r2 routines in Debian's libgcc.a/libatomic.a
+	if [ "$A" = mipsel ]; then
+		run_logged "$LOG" "r1shim" $CC -Os -march=mips32 -fwrapv -ffunction-sections \
+			-fno-asynchronous-unwind-tables -Wall -Werror -c -o "$S/lib/r1shim.o" "$HERE/r1shim.c"
+	fi
+
+	# mbedTLS with our configuration: it replaces config.h, so every user of the
+	# headers sees the same configuration without -D flags
+	cp -a "$mbed" "$B/mbedtls"
+	cp "$HERE/mbedtls-config.h" "$B/mbedtls/include/mbedtls/config.h"
+	run_logged "$LOG" "mbedtls" make -C "$B/mbedtls/library" -j"$J" CC="$CC" AR="$T-ar" \
+		CFLAGS="$CFL" static
+	cp -a "$B/mbedtls/include/mbedtls" "$S/include/"
+	cp "$B/mbedtls/library"/libmbed{tls,x509,crypto}.a "$S/lib/"
+
+	# BearSSL (the +dfsg tarball keeps the generated T0 sources)
+	cp -a "$bear" "$B/bearssl"
+	run_logged "$LOG" "bearssl" make -C "$B/bearssl" -j"$J" lib CC="$CC" AR="$T-ar" \
+		CFLAGS="-W -Wall $CFL"
+	cp "$B/bearssl"/inc/*.h "$S/include/"
+	cp "$B/bearssl/build/libbearssl.a" "$S/lib/"
+
+	# zlib
+	cp -a "$zlib" "$B/zlib"
+	(cd "$B/zlib" && run_logged "$LOG" "zlib configure" env CHOST="$T" CC="$CC" CFLAGS="$CFL" \
+		AR="$T-ar" RANLIB="$T-ranlib" ./configure --static --prefix="$S")
+	run_logged "$LOG" "zlib" make -C "$B/zlib" -j"$J" libz.a
+	cp "$B/zlib"/{zlib.h,zconf.h} "$S/include/"
+	cp "$B/zlib/libz.a" "$S/lib/"
+
+	# jsmn: header-only JSON tokenizer from the host (libjsmn-dev)
+	[ -f /usr/include/jsmn.h ] || die "/usr/include/jsmn.h missing; run: toolchain/bootstrap.sh packages host"
+	cp /usr/include/jsmn.h "$S/include/"
+
+	validate_sysroot "$A" "$S"
+	printf '%s\n' "$key" >"$S/.key"
+	rm -rf "$B"
+	note "sysroot $A done (build took $SECONDS s so far)"
+}
+
+validate_sysroot() { # $1 arch $2 dir: a static program using every library must link
+	local A=$1 S=$2 T t
+	T=$(triple_of "$A")
+	t=$(mktemp -d)
+	cat >"$t/v.c" <<'C'
+#include <stdio.h>
+#include <zlib.h>
+#include <bearssl.h>
+#include <mbedtls/ssl.h>
+#include <sys/ioctl.h>
+#include <linux/dvb/frontend.h>
+#include <jsmn.h>
+int main(void)
+{
+	mbedtls_ssl_config c;
+	br_sha256_context h;
+	jsmn_parser p;
+	mbedtls_ssl_config_init(&c);
+	br_sha256_init(&h);
+	jsmn_init(&p);
+	printf("%s %d\n", zlibVersion(), (int)FE_GET_INFO > 0);
+	mbedtls_ssl_config_free(&c);
+	return 0;
+}
+C
+	local extra=""
+	[ "$A" != mipsel ] || extra="$S/lib/r1shim.o"
+	$T-gcc -specs="$S/lib/musl-gcc.specs" -Os $(archflags_of "$A") -isystem "$S/include" \
+		-idirafter "$S/kinc" -static -o "$t/v" "$t/v.c" -L"$S/lib" -lmbedtls -lmbedx509 \
+		-lmbedcrypto -lbearssl -lz -lpthread $extra >>"$SS_CACHE/log/sysroot-$A.log" 2>&1 ||
+		{ tail -20 "$SS_CACHE/log/sysroot-$A.log" >&2; rm -rf "$t"; die "sysroot $A: test link failed"; }
+	rm -rf "$t"
+}
+
+current_key() { # $1 arch $2 script hash -> key text (asks apt for the source versions)
+	local p v
+	echo "arch $1"
+	for p in $SRC_PKGS; do
+		v=$(src_version "$p")
+		[ -n "$v" ] || die "apt knows no source package '$p'"
+		echo "$p $v"
+	done
+	echo "script $2"
+}
+
+ensure_sysroot() { # $1 arch $2 recheck(0|1)
+	local A=$1 recheck=$2 H link
+	triple_of "$A" >/dev/null
+	H=$(script_hash "$A")
+	link="$SS_CACHE/sysroot/$A"
+	if [ "$recheck" = 0 ] && sysroot_fresh "$A" "$H"; then
+		echo "$SS_CACHE/sysroot/$(readlink "$link")"
+		return 0
+	fi
+	mkdir -p "$SS_CACHE/lock" "$SS_CACHE/log" "$SS_CACHE/sysroot" "$SS_CACHE/build" "$SS_CACHE/src"
+	exec 9>"$SS_CACHE/lock/$A.lock"
+	flock 9
+	if [ "$recheck" = 0 ]; then
+		if sysroot_fresh "$A" "$H"; then # built meanwhile by another job
+			exec 9>&-
+			echo "$SS_CACHE/sysroot/$(readlink "$link")"
+			return 0
+		fi
+		# another checkout switched the link: reuse a complete sysroot of this recipe
+		local k
+		k=$(grep -lx "script $H" "$SS_CACHE/sysroot/$A"-*/.key 2>/dev/null | head -1 || true)
+		if [ -n "$k" ]; then
+			ln -sfn "$(basename "$(dirname "$k")")" "$link.new.$$"
+			mv -T "$link.new.$$" "$link"
+			exec 9>&-
+			echo "$(dirname "$k")"
+			return 0
+		fi
+	fi
+	ensure_debsrc
+	local key id S
+	key=$(current_key "$A" "$H")
+	id=$(printf '%s\n' "$key" | sha256sum | cut -c1-12)
+	S="$SS_CACHE/sysroot/$A-$id"
+	if ! { [ -f "$S/.key" ] && [ "$(cat "$S/.key")" = "$key" ]; }; then
+		build_sysroot "$A" "$S" "$key"
+	fi
+	# switch the link atomically
+	ln -sfn "$A-$id" "$link.new.$$"
+	mv -T "$link.new.$$" "$link"
+	exec 9>&-
+	echo "$S"
+}
+
+cmd_sysroots() {
+	local A
+	for A in $ARCHES; do
+		ensure_sysroot "$A" 1 >/dev/null
+		echo "sysroot $A: $(readlink -f "$SS_CACHE/sysroot/$A")"
+	done
+	prune_old
+}
+
+prune_old() { # drop versioned sysroots no link points to: unfinished ones after a day, others after 14
+	local d
+	for d in "$SS_CACHE"/sysroot/*-*; do
+		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		if [ -f "$d/.key" ]; then
+			[ -n "$(find "$d/.key" -mtime +14)" ] || continue
+		else
+			[ -n "$(find "$d" -maxdepth 0 -mtime +1)" ] || continue
+		fi
+		case " $(for A in $ARCHES; do readlink "$SS_CACHE/sysroot/$A" 2>/dev/null; echo; done | tr '\n' ' ') " in
+		*" $(basename "$d") "*) ;;
+		*) note "removing stale $d"; rm -rf "$d" ;;
+		esac
+	done
+}
+
+case ${1:-} in
+packages) cmd_packages "${2:-}" ;;
+sysroot) [ $# -eq 2 ] || die "usage: bootstrap.sh sysroot <x86_64|mipsel|armhf|aarch64>"
+	ensure_sysroot "$2" 0 ;;
+sysroots) cmd_sysroots ;;
+all) cmd_packages all && cmd_sysroots ;;
+*) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 2 ;;
+esac
