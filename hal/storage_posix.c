@@ -159,7 +159,7 @@ static int posix_pwrite(struct storage_file *f, const uint8_t *p, size_t n, int6
 	return 0;
 }
 
-static int posix_close(struct storage_file *f)
+static int storage_posix_close(struct storage_file *f)
 {
 	int rc;
 
@@ -185,7 +185,7 @@ const struct storage_ops storage_posix_ops = {
 	.write_packets = posix_write_packets,
 	.pwrite = posix_pwrite,
 	.sync = posix_sync,
-	.close = posix_close,
+	.close = storage_posix_close,
 	.free_space = posix_free_space,
 	.remove = posix_remove,
 };
