@@ -211,7 +211,7 @@ static int fill(void *arg, struct cat_build *b)
 	for (int i = 0; i < f->nlists; i++) {
 		f->cur = &f->lists[i];
 		f->len = 0;
-		rc = prov_fetch(f->ctx, f->cur->where, prov_timeout(f->ctx), on_bytes, f);
+		rc = prov_fetch(f->ctx, f->cur->where, prov_timeout_ms(f->ctx), on_bytes, f);
 		if (!rc)
 			rc = drain(f, 1);
 		if (rc) {

@@ -121,7 +121,7 @@ static int fill(void *arg, struct cat_build *b)
 		rc = -ENOMEM;
 	if (!rc) {
 		jscan_init(&f->js, pat, 4, elem, ITEM_MAX, on_channel, f);
-		rc = prov_fetch(f->ctx, list_url(f->ctx), prov_timeout(f->ctx), on_bytes, f);
+		rc = prov_fetch(f->ctx, list_url(f->ctx), prov_timeout_ms(f->ctx), on_bytes, f);
 		if (!rc)
 			rc = jscan_end(&f->js);
 		if (rc == -ERR_PARSE)

@@ -339,7 +339,7 @@ static void test_pluto_upstream_errors(void **state)
 
 	(void)state;
 	set("provider.PlutoTV.api_url", "http://fake/p");
-	set("provider.timeout", "1");
+	set("provider_timeout_ms", "1500");
 	set("provider.cache_ttl", "1");
 	route("http://fake/p?", 500, NULL, 0, NULL);
 	assert_int_equal(list(ops, NULL, &r), -ERR_HTTP);
