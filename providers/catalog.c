@@ -208,7 +208,7 @@ int cat_write_categories(const struct cat *c, struct jw *out)
 		jw_obj_end(out);
 	}
 	jw_arr_end(out);
-	return jw_finish(out);
+	return out->err; /* the caller's document is still open: no jw_finish() */
 }
 
 /* Reads category k's array into a fresh heap buffer and checks its CRC. */
@@ -252,11 +252,11 @@ int cat_write_items(const struct cat *c, const char *name, struct jw *out)
 			return rc;
 		jw_raw(out, buf, len);
 		free(buf);
-		return jw_finish(out);
+		return out->err; /* the caller's document is still open: no jw_finish() */
 	}
 	jw_arr_begin(out);
 	jw_arr_end(out);
-	return jw_finish(out);
+	return out->err; /* the caller's document is still open: no jw_finish() */
 }
 
 int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, size_t n),
