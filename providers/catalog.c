@@ -89,7 +89,7 @@ static int get_num(const struct cat *c, int obj, const char *key, long long *v)
 
 	if (i < 0 || jr_is_str(&c->jr, i))
 		return -ERR_PARSE;
-	return jr_int(&c->jr, i, v);
+	return prov_jr_int(&c->jr, i, v);
 }
 
 static int check_index(struct cat *c, uint64_t body_end)

@@ -60,5 +60,8 @@ void prov_copy(char *out, size_t cap, const char *s, size_t n);
  * literal as a single token (jr_parse only takes containers at the root). 0 or -ERR_PARSE.
  */
 int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks);
+/* Integer value of number token i (integral floats like 5.0 accepted, others and values
+ * outside long long refused); 0 or -ERR_PARSE. Numeric strings ("512") count too. */
+int prov_jr_int(const struct jr *r, int i, long long *v);
 
 #endif

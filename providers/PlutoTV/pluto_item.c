@@ -121,7 +121,7 @@ static void member(struct chan *c, struct pluto_meta *m, const uint8_t *k, size_
 	else if (key_is(k, kn, "summary"))
 		prov_jr_str(&r, 0, c->summary, sizeof(c->summary));
 	else if (key_is(k, kn, "number"))
-		c->has_number = jr_int(&r, 0, &c->number) == 0;
+		c->has_number = prov_jr_int(&r, 0, &c->number) == 0;
 	else if (key_is(k, kn, "isStitched"))
 		jr_bool(&r, 0, &c->stitched);
 	else if (key_is(k, kn, "stitched") && jr_is_obj(&r, 0))

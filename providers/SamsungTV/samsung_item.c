@@ -36,7 +36,7 @@ static void programs(struct chan *c, const uint8_t *v, size_t vn, time_t now, js
 		char title[TITLE_MAX];
 
 		if (jr_parse(&r, (const char *)ev, en, toks, ntoks) || !jr_is_arr(&r, 0) ||
-		    jr_int(&r, jr_at(&r, 0, 0), &t) ||
+		    prov_jr_int(&r, jr_at(&r, 0, 0), &t) ||
 		    prov_jr_str(&r, jr_at(&r, 0, 1), title, sizeof(title)) < 0)
 			continue;
 		if (t <= now && (!c->has_now || t >= c->now_start)) {
@@ -108,7 +108,7 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 		else if (key_is(k, kn, "description"))
 			prov_jr_str(&r, 0, c.desc, sizeof(c.desc));
 		else if (key_is(k, kn, "chno"))
-			c.has_chno = jr_int(&r, 0, &c.chno) == 0;
+			c.has_chno = prov_jr_int(&r, 0, &c.chno) == 0;
 		else if (key_is(k, kn, "logo") && jr_is_str(&r, 0)) {
 			char tmp[1024];
 
