@@ -23,6 +23,7 @@
 static const char fetch_usage[] =
 	"usage: streamingserver --fetch URL [-H 'Name: value']... [-o FILE] [-v]\n"
 	"       [-I] [-r START-[END]] [--ca FILE] [-k] [--retries N] [--timeout MS]\n"
+	"       [--rate PER_MIN] [--burst N]\n"
 	"  -H        extra request header (repeatable)\n"
 	"  -o FILE   write the body to FILE instead of standard output\n"
 	"  -v        log request and response heads and a summary to standard error\n"
@@ -32,6 +33,7 @@ static const char fetch_usage[] =
 	"  -k        do not verify TLS certificates (logs a warning)\n"
 	"  --retries retries of 429/5xx answers (default from Kconfig)\n"
 	"  --timeout connect, first-byte and idle timeout in ms\n"
+	"  --rate    requests per minute per host (token bucket of --burst requests)\n"
 	"Exit status 0 after a complete 2xx body; else 1 with 'error=<name>' on standard error.\n";
 
 /* Signal handlers may only touch this: the write end of the cancel pipe. */
@@ -157,6 +159,12 @@ int fetch_main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--retries") && v) {
 			rq.max_retries = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--rate") && v) {
+			so.rate_per_min = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--burst") && v) {
+			so.rate_burst = atoi(v);
 			i++;
 		} else if (!strcmp(a, "--timeout") && v) {
 			so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms = atoi(v);

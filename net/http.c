@@ -140,6 +140,10 @@ int http_session_new(const struct http_session_opts *o, struct http_session **ou
 		s->o.first_byte_timeout_ms = CONFIG_HTTP_FIRST_BYTE_TIMEOUT_MS;
 	if (s->o.idle_timeout_ms <= 0)
 		s->o.idle_timeout_ms = CONFIG_HTTP_IDLE_TIMEOUT_MS;
+	if (s->o.rate_per_min == 0)
+		s->o.rate_per_min = CONFIG_HTTP_RATE_PER_MIN;
+	if (s->o.rate_burst <= 0)
+		s->o.rate_burst = CONFIG_HTTP_RATE_BURST;
 	s->ca_file = strdup(o->ca_file ? o->ca_file :
 #ifdef CONFIG_TLS_CA_FILE
 			    CONFIG_TLS_CA_FILE
@@ -614,9 +618,10 @@ static void conn_release(struct http_session *s, struct http_conn *c, bool reusa
 static int rate_wait(struct http_session *s, const char *host)
 {
 	struct rate_bucket *b = NULL, *old = &s->rate[0];
+	int64_t rate = s->o.rate_per_min, cap = (int64_t)s->o.rate_burst * 1000;
 	int64_t t = now_ms();
 
-	if (CONFIG_HTTP_RATE_PER_MIN <= 0)
+	if (rate <= 0)
 		return 0;
 	for (int i = 0; i < CONFIG_HTTP_RATE_HOSTS; i++) {
 		if (!strcmp(s->rate[i].host, host)) {
@@ -629,15 +634,15 @@ static int rate_wait(struct http_session *s, const char *host)
 	if (!b) {
 		b = old;
 		snprintf(b->host, sizeof(b->host), "%s", host);
-		b->milli_tokens = (int64_t)CONFIG_HTTP_RATE_BURST * 1000;
+		b->milli_tokens = cap;
 		b->last_ms = t;
 	}
 	for (;;) {
-		int64_t cap = (int64_t)CONFIG_HTTP_RATE_BURST * 1000;
 		int rc;
 
 		t = now_ms();
-		b->milli_tokens += (t - b->last_ms) * CONFIG_HTTP_RATE_PER_MIN / 60;
+		/* tokens in thousandths: rate/min is rate/60 milli-tokens per ms */
+		b->milli_tokens += (t - b->last_ms) * rate / 60;
 		if (b->milli_tokens > cap)
 			b->milli_tokens = cap;
 		b->last_ms = t;
@@ -645,7 +650,8 @@ static int rate_wait(struct http_session *s, const char *host)
 			b->milli_tokens -= 1000;
 			return 0;
 		}
-		rc = sleep_ms(s, (1000 - b->milli_tokens) * 60 / MAX(CONFIG_HTTP_RATE_PER_MIN, 1) + 1);
+		LOG_DBG(LOG_HTTP, "rate limit for %s: waiting", host);
+		rc = sleep_ms(s, (1000 - b->milli_tokens) * 60 / rate + 1);
 		if (rc)
 			return rc;
 	}

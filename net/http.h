@@ -24,6 +24,8 @@ struct http_session_opts {
 	int idle_timeout_ms;       /* 0: CONFIG_HTTP_IDLE_TIMEOUT_MS */
 	int tls_verify;            /* 1: verify chain and host name (default); 0: off, logs a warning */
 	const char *ca_file;       /* NULL: CONFIG_TLS_CA_FILE */
+	int rate_per_min;          /* per-host request rate; 0: CONFIG_HTTP_RATE_PER_MIN, < 0: none */
+	int rate_burst;            /* token-bucket size; 0: CONFIG_HTTP_RATE_BURST */
 };
 
 /* Sets *o to the defaults (cancel_fd -1, Kconfig timeouts, verification on). */
