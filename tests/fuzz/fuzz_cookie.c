@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const hosts[] = { "www.example.com", "example.com", "127.0.0.1", "a.b" };
+	static const char *const hosts[] = {"www.example.com", "example.com", "127.0.0.1", "a.b"};
 	struct cookie_jar j;
 	struct cookie_view cv;
 	char out[1024];
@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i = e + 1;
 	}
 	for (size_t k = 0; k < 4; k++) {
-		size_t n = cookie_jar_header(&j, hosts[k], "/a/b/c", true, 1700000000, out, sizeof(out));
+		size_t n = cookie_jar_header(&j, hosts[k], "/a/b/c", true, 1700000000, out,
+					     sizeof(out));
 
 		if (n >= sizeof(out) || strlen(out) != n)
 			abort();

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((size_t)n > size || h.head_len != (size_t)n)
 			abort();
 		while (http_header_next(p, (size_t)n, &pos, &hd)) {
-			if (hd.name < p || hd.name + hd.name_len > p + n || hd.value + hd.value_len > p + n)
+			if (hd.name < p || hd.name + hd.name_len > p + n ||
+			    hd.value + hd.value_len > p + n)
 				abort();
 		}
 		if (h.retry_after.off + h.retry_after.len > (size_t)n ||

@@ -56,7 +56,8 @@ static void test_domain_and_path(void **state)
 	assert_int_equal(set(&j, "www.example.com", "/a/b", false, "host=1"), 0);
 	assert_int_equal(set(&j, "www.example.com", "/a/b", false, "dom=2; Domain=example.com"), 0);
 	assert_int_equal(set(&j, "www.example.com", "/", false, "p=3; Path=/a"), 0);
-	assert_int_equal(set(&j, "www.example.com", "/", false, "bad=4; Domain=other.com"), -EACCES);
+	assert_int_equal(set(&j, "www.example.com", "/", false, "bad=4; Domain=other.com"),
+			 -EACCES);
 	assert_int_equal(set(&j, "www.example.com", "/", false, "tld=5; Domain=com"), -EACCES);
 	assert_int_equal(set(&j, "www.example.com", "/", false, "s=6; Secure"), -EACCES);
 	assert_int_equal(set(&j, "www.example.com", "/", true, "s=6; Secure"), 0);
@@ -85,8 +86,8 @@ static void test_replace_expire_delete(void **state)
 	assert_string_equal(hdr(&j, "h.example", "/", false, NOW), "a=2");
 	assert_string_equal(hdr(&j, "h.example", "/", false, NOW + 11), "");
 	assert_int_equal(set(&j, "h.example", "/", false, "b=1"), 0);
-	assert_int_equal(set(&j, "h.example", "/", false, "b=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
-			 0);
+	assert_int_equal(
+		set(&j, "h.example", "/", false, "b=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT"), 0);
 	assert_int_equal(j.n, 0);
 	assert_int_equal(set(&j, "h.example", "/", false, "c=1; Max-Age=0"), 0);
 	assert_int_equal(j.n, 0);
@@ -133,8 +134,10 @@ static void test_ip_hosts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),   cmocka_unit_test(test_domain_and_path),
-		cmocka_unit_test(test_replace_expire_delete), cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_domain_and_path),
+		cmocka_unit_test(test_replace_expire_delete),
+		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_ip_hosts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

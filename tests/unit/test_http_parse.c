@@ -90,21 +90,26 @@ static void test_head_framing(void **state)
 	assert_true(h.chunked);
 	assert_int_equal(h.content_length, -1);
 	assert_true(h.conn_close); /* TE + CL: not reused */
-	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
-				    &h) > 0);
+	assert_true(
+		http_parse_head(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+				&h) > 0);
 	assert_false(h.chunked);
 	assert_true(h.te_other && h.conn_close);
 	assert_true(http_parse_head(S("HTTP/1.0 200 OK\r\n\r\n"), &h) > 0);
 	assert_true(h.conn_close);
-	assert_true(http_parse_head(S("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n"), &h) > 0);
+	assert_true(http_parse_head(S("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n"), &h) >
+		    0);
 	assert_false(h.conn_close);
-	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nConnection: foo, close\r\n\r\n"), &h) > 0);
+	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nConnection: foo, close\r\n\r\n"), &h) >
+		    0);
 	assert_true(h.conn_close);
-	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nContent-Encoding: GZIP\r\n\r\n"), &h) > 0);
+	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nContent-Encoding: GZIP\r\n\r\n"), &h) >
+		    0);
 	assert_int_equal(h.encoding, HTTP_ENC_GZIP);
 	assert_true(http_parse_head(S("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"), &h) > 0);
 	assert_int_equal(h.encoding, HTTP_ENC_OTHER);
-	assert_true(http_parse_head(S("HTTP/1.1 416 No\r\nContent-Range: bytes */77\r\n\r\n"), &h) > 0);
+	assert_true(http_parse_head(S("HTTP/1.1 416 No\r\nContent-Range: bytes */77\r\n\r\n"), &h) >
+		    0);
 	assert_int_equal(h.range_total, 77);
 	assert_int_equal(h.range_start, -1);
 }
@@ -136,7 +141,8 @@ static int dechunk(const char *in, size_t step, char *out, size_t *outlen, size_
 
 static void test_chunked(void **state)
 {
-	const char *body = "5;ext=\"a;b\"\r\nhello\r\n6\r\n world\r\n0;last\r\nX-T: 1\r\nY: 2\r\n\r\nNEXT";
+	const char *body =
+		"5;ext=\"a;b\"\r\nhello\r\n6\r\n world\r\n0;last\r\nX-T: 1\r\nY: 2\r\n\r\nNEXT";
 	char out[64];
 	size_t ol, used;
 
@@ -191,7 +197,7 @@ static void test_dates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_head_basic), cmocka_unit_test(test_head_incomplete_and_bad),
+		cmocka_unit_test(test_head_basic),   cmocka_unit_test(test_head_incomplete_and_bad),
 		cmocka_unit_test(test_head_framing), cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_dates),
 	};
