@@ -11,9 +11,9 @@
  * counted. It checks structure (nesting, separators), not the content of values: the
  * callback parses each value strictly (jr_parse) with a small token array.
  */
-#define JSCAN_MAX_PATH 6   /* path segments a pattern may have */
-#define JSCAN_KEY_MAX 96   /* bytes of an object key kept per path level */
-#define JSCAN_MAX_DEPTH 64 /* nesting the scanner follows */
+#define JSCAN_MAX_PATH 6   /* path segments a pattern may have (ours use up to 4) */
+#define JSCAN_KEY_MAX 96   /* bytes of a path key kept (region codes, channel slugs) */
+#define JSCAN_MAX_DEPTH CONFIG_PROVIDER_JSON_DEPTH /* nesting the scanner follows */
 
 struct jscan;
 /* Receives one complete value (raw JSON text) at the pattern's path; < 0 aborts the scan. */

@@ -6,6 +6,7 @@
 
 #include "core/common.h"
 #include "core/dbuf.h"
+#include "core/json.h"
 
 #define PROV_UUID_LEN 36
 
@@ -41,7 +42,6 @@ void prov_fmt_hhmm(time_t t, char out[6]);
 
 
 
-#include "core/json.h"
 /* jr_str() that cuts an over-long string at a character boundary instead of failing;
  * returns the length or -ERR_PARSE when token i is not a string. */
 int prov_jr_str(const struct jr *r, int i, char *out, size_t cap);

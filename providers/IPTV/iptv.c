@@ -45,7 +45,6 @@ static int collect(void *ctx, const char *key, const char *value)
 	struct iptv_list *l;
 	size_t wn;
 
-	UNUSED(key);
 	while (*value == ' ' || *value == '\t')
 		value++;
 	wn = strcspn(value, " \t");
