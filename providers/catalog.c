@@ -580,6 +580,12 @@ static int write_catalog(struct cat_build *b, int fd)
 		o->crc = crc32(0L, Z_NULL, 0);
 		out_put(o, "[", 1);
 		for (int i = first[c]; i < b->n && se[i].e->cat == c; i++, cnt++) {
+			/* the array is one reply: cut the category rather than fail it */
+			if (o->pos - start + se[i].e->len + 2 > REPLY_MAX) {
+				LOG_WARN(LOG_PROV, "%s: category %s cut at %d items (%d KiB reply cap)",
+					 b->provider_id, b->cname[c], cnt, CONFIG_PROVIDER_REPLY_MAX_KB);
+				break;
+			}
 			if (cnt)
 				out_put(o, ",", 1);
 			rc = pread_all(b->items_fd, item, se[i].e->len, (off_t)se[i].e->off);
@@ -594,11 +600,6 @@ static int write_catalog(struct cat_build *b, int fd)
 		if (o->err) {
 			rc = o->err;
 			goto done;
-		}
-		if (len > REPLY_MAX) {
-			LOG_WARN(LOG_PROV, "%s: category %s too large (%llu bytes), left out",
-				 b->provider_id, b->cname[c], (unsigned long long)len);
-			continue;
 		}
 		prov_icon_name(b->cname[c], icon, sizeof(icon));
 		jw_obj_begin(&w);

@@ -269,6 +269,38 @@ static void test_kill_during_write(void **state)
 	}
 }
 
+static int fill_huge(void *arg, struct cat_build *b)
+{
+	char name[32], json[600];
+
+	(void)arg;
+	for (int i = 0; i < 4000; i++) {
+		snprintf(name, sizeof(name), "n%05d", i);
+		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"pad\":\"%0500d\"}", name, i);
+		if (cat_build_add(b, "all", 3, name, strlen(name), json, strlen(json)))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* A category bigger than one reply is cut, not failed, and stays valid JSON. */
+static void test_reply_cap(void **state)
+{
+	static jsmntok_t t[16384];
+	struct cat c;
+	struct jr r;
+	const char *a;
+
+	(void)state;
+	assert_int_equal(cat_get(dir, "H", "s", 3600, fill_huge, NULL, &c), 0);
+	a = render(&c, "all");
+	assert_true(strlen(a) <= (size_t)CONFIG_PROVIDER_REPLY_MAX_KB * 1024);
+	assert_true(strlen(a) > (size_t)CONFIG_PROVIDER_REPLY_MAX_KB * 1024 - 1024);
+	assert_int_equal(jr_parse(&r, a, strlen(a), t, 16384), 0);
+	assert_string_equal(render(&c, NULL), "[{\"name\":\"all\",\"icon\":\"all.png\",\"provider_id\":\"H\"}]");
+	cat_close(&c);
+}
+
 /* ---- decoder -------------------------------------------------------------------------- */
 
 struct sink {
@@ -368,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_during_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_cap, setup, teardown),
 		cmocka_unit_test(test_decoder),
 	};
 
