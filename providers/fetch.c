@@ -54,9 +54,9 @@ static int fetch_http(const struct prov_ctx *ctx, const char *url, int timeout_m
 	struct http_session *s = ctx->http, *own = NULL;
 	struct http_request rq;
 	struct http_response rs;
-	struct itimerspec its = { .it_value = { .tv_sec = timeout_ms / 1000,
-						.tv_nsec = (long)(timeout_ms % 1000) * 1000000L } };
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct itimerspec its = {.it_value = {.tv_sec = timeout_ms / 1000,
+					      .tv_nsec = (long)(timeout_ms % 1000) * 1000000L}};
+	struct epoll_event ev = {.events = EPOLLIN};
 	int ep = -1, tfd = -1, rc;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);

@@ -18,8 +18,8 @@ const char *prov_cfg(const struct prov_ctx *ctx, const char *name, const char *d
 int prov_catalog(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, void *arg,
 		 struct cat *c);
 /* list_categories / list_items bodies on top of prov_catalog(). */
-int prov_list_categories(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill,
-			 void *arg, struct jw *out);
+int prov_list_categories(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, void *arg,
+			 struct jw *out);
 int prov_list_items(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, void *arg,
 		    const char *category, struct jw *out);
 /* Looks for the item whose "url" is url in c: 1 (and *drm from its "drm" flag), 0 when

@@ -55,8 +55,7 @@ static void programs(struct chan *c, const uint8_t *v, size_t vn, time_t now, js
 	}
 }
 
-static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b,
-		     const char *title)
+static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b, const char *title)
 {
 	char head[40], x[6], y[6];
 
@@ -72,8 +71,8 @@ static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b
 }
 
 int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug_len,
-		       const char *region, const char *stream_prefix, time_t now,
-		       jsmntok_t *toks, int ntoks, struct jw *out, struct samsung_meta *meta)
+		       const char *region, const char *stream_prefix, time_t now, jsmntok_t *toks,
+		       int ntoks, struct jw *out, struct samsung_meta *meta)
 {
 	static const struct chan zero;
 	struct chan c = zero;
@@ -116,7 +115,8 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 				prov_url_ascii(tmp, strlen(tmp), c.logo, sizeof(c.logo));
 		} else if (key_is(k, kn, "license_url")) {
 			/* any non-empty license URL means Widevine: not recordable */
-			meta->drm = !jr_is_null(&r, 0) && !(jr_is_str(&r, 0) && r.t[0].end == r.t[0].start);
+			meta->drm = !jr_is_null(&r, 0) &&
+				    !(jr_is_str(&r, 0) && r.t[0].end == r.t[0].start);
 		}
 	}
 	if (rc < 0 || !meta->name[0])

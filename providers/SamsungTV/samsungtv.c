@@ -109,7 +109,7 @@ static int on_bytes(void *arg, const uint8_t *p, size_t n)
 static int fill(void *arg, struct cat_build *b)
 {
 	struct samsung_fill *f = arg;
-	const char *pat[] = { "regions", f->all ? NULL : region(f->ctx), "channels", NULL };
+	const char *pat[] = {"regions", f->all ? NULL : region(f->ctx), "channels", NULL};
 	uint8_t *elem = malloc(ITEM_MAX);
 	int rc = 0;
 
@@ -129,7 +129,8 @@ static int fill(void *arg, struct cat_build *b)
 				 (unsigned long long)f->js.offset);
 	}
 	if (!rc && !cat_build_count(b)) {
-		LOG_WARN(LOG_PROV, "SamsungTV: no channel for region %s in the list", region(f->ctx));
+		LOG_WARN(LOG_PROV, "SamsungTV: no channel for region %s in the list",
+			 region(f->ctx));
 		rc = -ERR_NOT_FOUND;
 	}
 	if (f->js.skipped || f->bad || f->unusable || f->drm)

@@ -47,8 +47,8 @@ static int on_item(void *ctx, const struct jscan *s, const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
-	static const char *const pluto[] = { NULL };
-	static const char *const samsung[] = { "regions", NULL, "channels", NULL };
+	static const char *const pluto[] = {NULL};
+	static const char *const samsung[] = {"regions", NULL, "channels", NULL};
 	static uint8_t buf[8192];
 	struct jscan s;
 	size_t step;
@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	for (int mode = 0; mode < 2; mode++) {
 		int rc = 0;
 
-		jscan_init(&s, mode ? samsung : pluto, mode ? 4 : 1, buf, sizeof(buf), on_item, &mode);
+		jscan_init(&s, mode ? samsung : pluto, mode ? 4 : 1, buf, sizeof(buf), on_item,
+			   &mode);
 		for (size_t i = 0; i < n && !rc; i += step)
 			rc = jscan_feed(&s, p + i, step < n - i ? step : n - i);
 		if (!rc)

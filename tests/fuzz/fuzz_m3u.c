@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n);
  * two runs must find the same number of entries (windowing must not lose or invent any). */
 int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
-	static const char *const attrs[] = { "tvg-id", "tvg-logo", "group-title", "tvg-name" };
+	static const char *const attrs[] = {"tvg-id", "tvg-logo", "group-title", "tvg-name"};
 	uint8_t win[512];
 	struct m3u_entry e;
 	size_t off = 0, step, len = 0, fed = 0;
@@ -28,9 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 
 		whole++;
 		for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-			if (m3u_attr(&e, attrs[i], &v, &vn) && (v < e.attrs || v + vn > e.attrs + e.attrs_len))
+			if (m3u_attr(&e, attrs[i], &v, &vn) &&
+			    (v < e.attrs || v + vn > e.attrs + e.attrs_len))
 				abort();
-		if (e.url_len == 0 || e.url < (const char *)p || e.url + e.url_len > (const char *)p + n)
+		if (e.url_len == 0 || e.url < (const char *)p ||
+		    e.url + e.url_len > (const char *)p + n)
 			abort();
 	}
 	if (off != n)

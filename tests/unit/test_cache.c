@@ -44,7 +44,8 @@ static void add(struct cat_build *b, const char *cat, const char *name)
 	char json[256];
 
 	snprintf(json, sizeof(json), "{\"name\":\"%s\",\"url\":\"http://x/%s\"}", name, name);
-	assert_int_equal(cat_build_add(b, cat, strlen(cat), name, strlen(name), json, strlen(json)), 0);
+	assert_int_equal(cat_build_add(b, cat, strlen(cat), name, strlen(name), json, strlen(json)),
+			 0);
 }
 
 static int fill_abc(void *arg, struct cat_build *b)
@@ -55,7 +56,11 @@ static int fill_abc(void *arg, struct cat_build *b)
 	add(b, "news", "zeta");
 	add(b, "Filme", "beta");
 	add(b, "news", "Alpha");
-	add(b, "Kom\xc3\xb6" "die", "m\xc3\xbc" "ll");
+	add(b,
+	    "Kom\xc3\xb6"
+	    "die",
+	    "m\xc3\xbc"
+	    "ll");
 	add(b, "", "nobody");
 	add(b, "  Filme ", "Abc");
 	return 0;
@@ -96,19 +101,20 @@ static void test_build_and_read(void **state)
 	assert_int_equal(cat_get(dir, "PlutoTV", "src1", 3600, fill_abc, &calls, &c), 0);
 	assert_int_equal(calls, 1);
 	assert_int_equal(c.stale, 0);
-	assert_string_equal(render(&c, NULL),
-			    "[{\"name\":\"Filme\",\"icon\":\"Filme.png\",\"provider_id\":\"PlutoTV\"},"
-			    "{\"name\":\"Komoedie\",\"icon\":\"Komoedie.png\",\"provider_id\":\"PlutoTV\"},"
-			    "{\"name\":\"news\",\"icon\":\"news.png\",\"provider_id\":\"PlutoTV\"},"
-			    "{\"name\":\"Other\",\"icon\":\"Other.png\",\"provider_id\":\"PlutoTV\"}]");
-	assert_string_equal(render(&c, "news"),
-			    "[{\"name\":\"Alpha\",\"url\":\"http://x/Alpha\"},"
-			    "{\"name\":\"zeta\",\"url\":\"http://x/zeta\"}]");
-	assert_string_equal(render(&c, "Filme"),
-			    "[{\"name\":\"Abc\",\"url\":\"http://x/Abc\"},"
-			    "{\"name\":\"beta\",\"url\":\"http://x/beta\"}]");
+	assert_string_equal(
+		render(&c, NULL),
+		"[{\"name\":\"Filme\",\"icon\":\"Filme.png\",\"provider_id\":\"PlutoTV\"},"
+		"{\"name\":\"Komoedie\",\"icon\":\"Komoedie.png\",\"provider_id\":\"PlutoTV\"},"
+		"{\"name\":\"news\",\"icon\":\"news.png\",\"provider_id\":\"PlutoTV\"},"
+		"{\"name\":\"Other\",\"icon\":\"Other.png\",\"provider_id\":\"PlutoTV\"}]");
+	assert_string_equal(render(&c, "news"), "[{\"name\":\"Alpha\",\"url\":\"http://x/Alpha\"},"
+						"{\"name\":\"zeta\",\"url\":\"http://x/zeta\"}]");
+	assert_string_equal(render(&c, "Filme"), "[{\"name\":\"Abc\",\"url\":\"http://x/Abc\"},"
+						 "{\"name\":\"beta\",\"url\":\"http://x/beta\"}]");
 	assert_string_equal(render(&c, "missing"), "[]");
-	assert_string_equal(render(&c, "Kom\xc3\xb6" "die"), "[]"); /* the key is the ASCII name */
+	assert_string_equal(render(&c, "Kom\xc3\xb6"
+				       "die"),
+			    "[]"); /* the key is the ASCII name */
 	cat_close(&c);
 
 	/* fresh: no second fill */
@@ -212,10 +218,10 @@ static int fill_big(void *arg, struct cat_build *b)
 
 	for (int i = 0; i < 3000; i++) {
 		snprintf(name, sizeof(name), "n%05d", i);
-		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"gen\":%d,\"pad\":\"%0200d\"}", name,
-			 gen, i);
-		if (cat_build_add(b, i % 2 ? "odd" : "even", i % 2 ? 3 : 4, name, strlen(name), json,
-				  strlen(json)))
+		snprintf(json, sizeof(json), "{\"name\":\"%s\",\"gen\":%d,\"pad\":\"%0200d\"}",
+			 name, gen, i);
+		if (cat_build_add(b, i % 2 ? "odd" : "even", i % 2 ? 3 : 4, name, strlen(name),
+				  json, strlen(json)))
 			return -EIO;
 	}
 	return 0;
@@ -259,7 +265,8 @@ static void test_kill_during_write(void **state)
 		char cmd[256];
 
 		snprintf(cmd, sizeof(cmd),
-			 "for f in %s/.tmp-*; do [ -e \"$f\" ] && touch -d '-1 hour' \"$f\"; done; true",
+			 "for f in %s/.tmp-*; do [ -e \"$f\" ] && touch -d '-1 hour' \"$f\"; done; "
+			 "true",
 			 dir);
 		assert_int_equal(system(cmd), 0);
 		assert_int_equal(cat_get(dir, "K", "s", 0, fill_big, &gen, &c), 0);
@@ -297,7 +304,8 @@ static void test_reply_cap(void **state)
 	assert_true(strlen(a) <= (size_t)CONFIG_PROVIDER_REPLY_MAX_KB * 1024);
 	assert_true(strlen(a) > (size_t)CONFIG_PROVIDER_REPLY_MAX_KB * 1024 - 1024);
 	assert_int_equal(jr_parse(&r, a, strlen(a), t, 16384), 0);
-	assert_string_equal(render(&c, NULL), "[{\"name\":\"all\",\"icon\":\"all.png\",\"provider_id\":\"H\"}]");
+	assert_string_equal(render(&c, NULL),
+			    "[{\"name\":\"all\",\"icon\":\"all.png\",\"provider_id\":\"H\"}]");
 	cat_close(&c);
 }
 

@@ -63,7 +63,7 @@ int config_each(const struct config *c, const char *prefix,
 
 struct route {
 	const char *prefix;
-	int status;     /* 0: stall until cancelled */
+	int status; /* 0: stall until cancelled */
 	const uint8_t *body;
 	size_t len;
 	const char *ctype;
@@ -137,7 +137,7 @@ int http_get(struct http_session *s, const struct http_request *rq, struct http_
 		}
 		if (r->status == 0) {
 			/* a stalled upstream: only the cancel fd ends the wait */
-			struct pollfd p = { .fd = s->cancel_fd, .events = POLLIN };
+			struct pollfd p = {.fd = s->cancel_fd, .events = POLLIN};
 
 			if (s->cancel_fd < 0 || poll(&p, 1, 10000) != 1)
 				return -ERR_TIMEOUT;
@@ -173,7 +173,7 @@ int http_get_buf(struct http_session *s, const char *url, struct http_response *
 
 static void route(const char *prefix, int status, const void *body, size_t len, const char *ct)
 {
-	routes[nroutes++] = (struct route){ prefix, status, body, len, ct };
+	routes[nroutes++] = (struct route){prefix, status, body, len, ct};
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -210,8 +210,8 @@ static void set(const char *k, const char *v)
 
 static struct prov_ctx ctx_for(const char *id)
 {
-	return (struct prov_ctx){ .provider_id = id, .data_dir = dir, .cfg = &cfg, .http = NULL,
-				  .cancel_fd = -1 };
+	return (struct prov_ctx){
+		.provider_id = id, .data_dir = dir, .cfg = &cfg, .http = NULL, .cancel_fd = -1};
 }
 
 /* Runs a list callback and parses its output into r (static storage). */
@@ -249,7 +249,7 @@ static int resolve(const struct provider_ops *ops, const char *url, int show_ads
 		   struct resolve_result *res)
 {
 	struct prov_ctx ctx = ctx_for(ops->id);
-	struct start_args a = { .url = url, .quality = "best", .show_ads = show_ads, .buffering = 5 };
+	struct start_args a = {.url = url, .quality = "best", .show_ads = show_ads, .buffering = 5};
 
 	memset(res, 0, sizeof(*res));
 	return ops->resolve(&ctx, &a, res);
@@ -263,9 +263,12 @@ static const char pluto_json[] =
 	"\"https://service-stitcher.clusters.pluto.tv/stitch/hls/channel/aaa111/master.m3u8"
 	"?deviceId=unknown&sid=old&appName=web&empty=\"}]}},"
 	" {\"_id\":\"bbb222\",\"name\":\"alpha\",\"category\":\"Filme\",\"isStitched\":true,"
-	"\"stitched\":{\"urls\":[{\"url\":\"https://s.pluto.tv/stitch/hls/channel/bbb222/master.m3u8\"}]}},"
-	" {\"_id\":\"ccc333\",\"name\":\"Nachrichten\",\"category\":\"Nachrichten & Wetter\\u00df\","
-	"\"isStitched\":true,\"stitched\":{\"urls\":[{\"url\":\"https://s.pluto.tv/stitch/hls/channel/ccc333/m.m3u8\"}]}},"
+	"\"stitched\":{\"urls\":[{\"url\":\"https://s.pluto.tv/stitch/hls/channel/bbb222/"
+	"master.m3u8\"}]}},"
+	" {\"_id\":\"ccc333\",\"name\":\"Nachrichten\",\"category\":\"Nachrichten & "
+	"Wetter\\u00df\","
+	"\"isStitched\":true,\"stitched\":{\"urls\":[{\"url\":\"https://s.pluto.tv/stitch/hls/"
+	"channel/ccc333/m.m3u8\"}]}},"
 	" {\"_id\":\"ddd444\",\"name\":\"Not stitched\",\"isStitched\":false},"
 	" {\"no\":\"name\"}]";
 
@@ -279,7 +282,8 @@ static void test_pluto(void **state)
 	assert_non_null(ops);
 	set("provider.PlutoTV.api_url", "http://fake/pluto/v2/channels");
 	set("provider.PlutoTV.stitcher_url", "http://fake/stitcher/");
-	route("http://fake/pluto/v2/channels?start=", 200, pluto_json, sizeof(pluto_json) - 1, NULL);
+	route("http://fake/pluto/v2/channels?start=", 200, pluto_json, sizeof(pluto_json) - 1,
+	      NULL);
 
 	assert_int_equal(list(ops, NULL, &r), 0);
 	assert_non_null(strstr(last_url, "&stop="));
@@ -300,7 +304,9 @@ static void test_pluto(void **state)
 	/* no ads: embed URL with the channel id and fresh ids */
 	assert_int_equal(resolve(ops, url, 0, &res), 0);
 	assert_int_equal(res.kind, REC_HLS_LIVE);
-	assert_memory_equal(res.url, "http://fake/stitcher/v1/stitch/embed/hls/channel/aaa111/master.m3u8?", 67);
+	assert_memory_equal(res.url,
+			    "http://fake/stitcher/v1/stitch/embed/hls/channel/aaa111/master.m3u8?",
+			    67);
 	assert_non_null(strstr(res.url, "&deviceId="));
 	assert_non_null(strstr(res.url, "&sid="));
 	char first[HTTP_URL_MAX];
@@ -309,7 +315,10 @@ static void test_pluto(void **state)
 	assert_string_not_equal(first, res.url); /* new ids each time */
 	/* with ads: the stitched URL, ids replaced, blank values dropped */
 	assert_int_equal(resolve(ops, url, 1, &res), 0);
-	assert_memory_equal(res.url, "https://service-stitcher.clusters.pluto.tv/stitch/hls/channel/aaa111/master.m3u8?deviceId=", 90);
+	assert_memory_equal(res.url,
+			    "https://service-stitcher.clusters.pluto.tv/stitch/hls/channel/aaa111/"
+			    "master.m3u8?deviceId=",
+			    90);
 	assert_null(strstr(res.url, "deviceId=unknown"));
 	assert_null(strstr(res.url, "sid=old"));
 	assert_null(strstr(res.url, "empty="));
@@ -317,15 +326,16 @@ static void test_pluto(void **state)
 	/* refresh makes new ids too */
 	{
 		struct prov_ctx ctx = ctx_for("PlutoTV");
-		struct start_args a = { .url = url, .show_ads = 1 };
+		struct start_args a = {.url = url, .show_ads = 1};
 		struct resolve_result r2;
 
 		assert_int_equal(ops->refresh(&ctx, &a, &r2), 0);
 		assert_string_not_equal(r2.url, res.url);
 	}
 	/* foreign hosts are refused with ads, and garbage is not a channel */
-	assert_int_equal(resolve(ops, "http://evil.example/stitch/hls/channel/aaa111/m.m3u8", 1, &res),
-			 -ERR_NOT_FOUND);
+	assert_int_equal(
+		resolve(ops, "http://evil.example/stitch/hls/channel/aaa111/m.m3u8", 1, &res),
+		-ERR_NOT_FOUND);
 	assert_int_equal(resolve(ops, "http://x/y", 0, &res), -ERR_NOT_FOUND);
 	assert_int_equal(resolve(ops, NULL, 0, &res), -ERR_NOT_FOUND);
 }
@@ -343,18 +353,19 @@ static void test_pluto_upstream_errors(void **state)
 	set("provider.cache_ttl", "1");
 	route("http://fake/p?", 500, NULL, 0, NULL);
 	assert_int_equal(list(ops, NULL, &r), -ERR_HTTP);
-	routes[0] = (struct route){ "http://fake/p?", 200, (const uint8_t *)bad, sizeof(bad) - 1, NULL };
+	routes[0] =
+		(struct route){"http://fake/p?", 200, (const uint8_t *)bad, sizeof(bad) - 1, NULL};
 	assert_int_equal(list(ops, NULL, &r), -ERR_PARSE);
 	/* a stalled upstream gets the timeout after provider.timeout */
-	routes[0] = (struct route){ "http://fake/p?", 0, NULL, 0, NULL };
+	routes[0] = (struct route){"http://fake/p?", 0, NULL, 0, NULL};
 	t0 = time(NULL);
 	assert_int_equal(list(ops, NULL, &r), -ERR_TIMEOUT);
 	assert_true(time(NULL) - t0 <= 3);
 	/* with a good catalogue cached, later failures serve it (stale) */
-	routes[0] = (struct route){ "http://fake/p?", 200, (const uint8_t *)pluto_json,
-				    sizeof(pluto_json) - 1, NULL };
+	routes[0] = (struct route){"http://fake/p?", 200, (const uint8_t *)pluto_json,
+				   sizeof(pluto_json) - 1, NULL};
 	assert_int_equal(list(ops, NULL, &r), 0);
-	routes[0] = (struct route){ "http://fake/p?", 500, NULL, 0, NULL };
+	routes[0] = (struct route){"http://fake/p?", 500, NULL, 0, NULL};
 	sleep(2);
 	requests = 0;
 	assert_int_equal(list(ops, "Filme", &r), 0);
@@ -365,7 +376,8 @@ static void test_pluto_upstream_errors(void **state)
 /* ---- Samsung TV Plus ---------------------------------------------------------------------- */
 
 static const char samsung_json[] =
-	"{\"regions\":{\"at\":{\"channels\":{\"AT1\":{\"name\":\"Austria One\",\"group\":\"News\"}}},"
+	"{\"regions\":{\"at\":{\"channels\":{\"AT1\":{\"name\":\"Austria "
+	"One\",\"group\":\"News\"}}},"
 	"\"de\":{\"name\":\"Germany\",\"channels\":{"
 	"\"DE100\":{\"name\":\"Filmkanal\",\"group\":\"Filme\",\"chno\":1},"
 	"\"DE200\":{\"name\":\"Geschuetzt\",\"group\":\"Filme\",\"license_url\":\"https://lic/x\"},"
@@ -444,7 +456,8 @@ static void test_samsung_regions(void **state)
 /* ---- IPTV --------------------------------------------------------------------------------- */
 
 static const char m3u_a[] = "#EXTM3U\n"
-			    "#EXTINF:-1 tvg-id=\"a.de\" tvg-logo=\"http://l/a.png\" group-title=\"Nachrichten\",Kanal A\n"
+			    "#EXTINF:-1 tvg-id=\"a.de\" tvg-logo=\"http://l/a.png\" "
+			    "group-title=\"Nachrichten\",Kanal A\n"
 			    "http://fake/live.m3u8\n"
 			    "#EXTINF:-1 group-title=\"Nachrichten\",B \xc3\xa4\n"
 			    "http://fake/b\xc3\xa4.m3u8\n"
@@ -461,12 +474,12 @@ static void test_iptv(void **state)
 	char path[128];
 	FILE *f;
 	struct jr r;
-	static uint8_t mp4[64] = { 0, 0, 0, 0x20, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm' };
+	static uint8_t mp4[64] = {0, 0, 0, 0x20, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm'};
 
 	(void)state;
 	assert_non_null(ops);
 	snprintf(path, sizeof(path), "%s/local.m3u Lokale Liste", dir);
-	f = fopen(strtok(strcpy((char[128]){ 0 }, path), " "), "w");
+	f = fopen(strtok(strcpy((char[128]){0}, path), " "), "w");
 	fputs("#EXTM3U\n#EXTINF:-1,Lokal\nhttp://fake/live.m3u8?l=1\n", f);
 	fclose(f);
 	set("iptv.list.1", "http://fake/a.m3u Liste A");
