@@ -3,14 +3,15 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "net/http.h"
 #include "providers/SamsungTV/samsung_item.h"
 #include "providers/jscan.h"
 #include "providers/putil.h"
 
-#define TITLE_MAX 160
+#define TITLE_MAX (CONFIG_PROVIDER_NAME_MAX + 1) /* programme titles in descriptions */
 
 struct chan {
-	char logo[1024], desc[CONFIG_PROVIDER_DESC_MAX];
+	char logo[HTTP_URL_MAX], desc[CONFIG_PROVIDER_DESC_MAX];
 	long long chno;
 	int has_chno;
 	time_t now_start, next_start, after_next;
@@ -76,7 +77,8 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 {
 	static const struct chan zero;
 	struct chan c = zero;
-	char desc[CONFIG_PROVIDER_DESC_MAX], url[2048], slug_s[256], quoted[256];
+	char desc[CONFIG_PROVIDER_DESC_MAX], url[HTTP_URL_MAX], slug_s[JSCAN_KEY_MAX + 8],
+		quoted[JSCAN_KEY_MAX + 8];
 	const uint8_t *k, *v;
 	size_t kn, vn, off = 0;
 	struct dbuf u;
@@ -109,7 +111,7 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 		else if (key_is(k, kn, "chno"))
 			c.has_chno = prov_jr_int(&r, 0, &c.chno) == 0;
 		else if (key_is(k, kn, "logo") && jr_is_str(&r, 0)) {
-			char tmp[1024];
+			char tmp[HTTP_URL_MAX];
 
 			if (prov_jr_str(&r, 0, tmp, sizeof(tmp)) > 0)
 				prov_url_ascii(tmp, strlen(tmp), c.logo, sizeof(c.logo));

@@ -104,6 +104,10 @@ def test_iptv_live_vod_and_any_url(upstream_daemon):
     assert record_and_stop(c, d, prov, item["url"])["recorder_id"] == "hls_live"
     prov, item = walk(c, d, "IPTV", "Filme", "Film Ä")
     assert record_and_stop(c, d, prov, item["url"])["recorder_id"] == "hls_basic"
+    # raw MPEG-TS over HTTP: one section
+    prov, item = walk(c, d, "IPTV", "Filme", "Roh TS")
+    a = record_and_stop(c, d, prov, item["url"])
+    assert a["recorder_id"] == "hls_live"
     # a URL that is in no list: played all the same
     other = d.upstream.httpd.url("/hls/vod.m3u8?direct=1")
     assert record_and_stop(c, d, prov, other)["recorder_id"] == "hls_basic"
