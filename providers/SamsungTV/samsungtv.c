@@ -192,7 +192,15 @@ static int samsung_resolve(const struct prov_ctx *ctx, const struct start_args *
 	if (!f)
 		return -ENOMEM;
 	fill_init(f, ctx);
-	rc = prov_catalog(ctx, f->src, fill, f, &c);
+	/* any catalogue of this configuration will do, however old: DRM status hardly
+	 * changes, and a start should not wait for a download when one is at hand */
+	rc = ctx->data_dir ? cat_open(ctx->data_dir, &c) : -ENOENT;
+	if (rc == 0 && !cat_src_is(&c, f->src)) {
+		cat_close(&c);
+		rc = -ENOENT;
+	}
+	if (rc)
+		rc = prov_catalog(ctx, f->src, fill, f, &c);
 	free(f);
 	if (rc == 0) {
 		rc = prov_find_url(&c, a->url, &drm);
