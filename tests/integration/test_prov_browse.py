@@ -288,3 +288,31 @@ def test_kill_during_rebuild_keeps_the_old_catalogue(upstream_daemon):
     c2 = d2.client()
     assert categories(c2, d2, "PlutoTV") == cats
     assert items(c2, d2, "PlutoTV", cat_named(cats, "Filme")) == before
+
+
+@pytest.mark.slow
+def test_largest_catalogue_memory(upstream_daemon, capsys):
+    """A 30+ MB Pluto answer (500 channels, 48 h EPG): memory stays flat, cache reads fast."""
+    d = upstream_daemon(config={"provider_timeout_ms": 120000})
+    up = d.upstream
+    body = up.pluto_channels(n=500, epg_hours=48, epg_pad=400)
+    assert len(body) > 30 * 1024 * 1024
+    up.set_pluto(body)
+    c = d.client()
+    base = peak_rss_kb(d)
+    t = time.monotonic()
+    cats = categories(c, d, "PlutoTV")
+    t_build = time.monotonic() - t
+    times = []
+    for _ in range(7):
+        t = time.monotonic()
+        its = items(c, d, "PlutoTV", cat_named(cats, "Filme"))
+        times.append(time.monotonic() - t)
+    peak = peak_rss_kb(d)
+    with capsys.disabled():
+        print("\n[prov] %d-byte Pluto catalogue: fetch+build %.0f ms, peak RSS %d kB "
+              "(before %d kB), get_media_items (%d items) from cache median %.1f ms"
+              % (len(body), t_build * 1000, peak, base, len(its),
+                 statistics.median(times) * 1000))
+    assert len(its) == 167
+    assert peak - base < 3 * 1024

@@ -520,6 +520,23 @@ static void test_iptv(void **state)
 	assert_int_equal(resolve(ops, "http://fake/a b", 1, &res), -ERR_BAD_REQUEST);
 }
 
+static void test_iptv_without_lists(void **state)
+{
+	const struct provider_ops *ops = provider_find("IPTV");
+	struct jr r;
+
+	(void)state;
+	assert_int_equal(list(ops, NULL, &r), 0);
+	assert_int_equal(r.t[0].size, 0);
+	assert_int_equal(list(ops, "Anything", &r), 0);
+	assert_int_equal(r.t[0].size, 0);
+	assert_int_equal(requests, 0);
+	/* every list failing, nothing cached: the error */
+	set("iptv.list.1", "http://fake/down.m3u");
+	route("http://fake/down", 500, NULL, 0, NULL);
+	assert_int_equal(list(ops, NULL, &r), -ERR_HTTP);
+}
+
 static void test_registry(void **state)
 {
 	(void)state;
@@ -544,6 +561,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_samsung, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_samsung_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iptv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iptv_without_lists, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
