@@ -30,9 +30,12 @@ Q        := $(if $(filter 1,$(V)),,@)
 CONFIG_FILES := $(O)/.config $(O)/auto.conf $(O)/include/generated/autoconf.h
 KCONFIG_SRC  := Kconfig $(shell find boards core hal net providers -name Kconfig)
 
+# A .config edited with menuconfig/olddefconfig is marked custom and only refreshed
+# (new symbols get defaults); otherwise it is regenerated from the board's defconfig, so a
+# changed Kconfig default reaches every build.
 $(O)/.config: boards/$(BOARD)_defconfig $(KCONFIG_SRC)
 	$(Q)mkdir -p $(O)
-	$(Q)if [ -f $@ ] && [ $@ -nt boards/$(BOARD)_defconfig ]; then \
+	$(Q)if [ -f $@ ] && [ -f $(O)/.config.custom ]; then \
 		$(KCONF) olddefconfig Kconfig >/dev/null; \
 	else \
 		$(KCONF) defconfig --kconfig Kconfig boards/$(BOARD)_defconfig >/dev/null; \
@@ -50,14 +53,16 @@ endif
 
 %_defconfig:
 	$(Q)mkdir -p build && echo $* > build/.board
-	$(Q)rm -f build/$*/.config
+	$(Q)rm -f build/$*/.config build/$*/.config.custom
 	$(Q)$(MAKE) --no-print-directory BOARD=$* build/$*/.config build/$*/auto.conf
 	@echo "board $* selected (build/$*/.config)"
 
 menuconfig: $(O)/.config
 	$(Q)$(KCONF) menuconfig Kconfig
+	$(Q)touch $(O)/.config.custom
 olddefconfig: $(O)/.config
 	$(Q)$(KCONF) olddefconfig Kconfig
+	$(Q)touch $(O)/.config.custom
 savedefconfig: $(O)/.config
 	$(Q)$(KCONF) savedefconfig --kconfig Kconfig --out $(O)/defconfig
 	@echo "wrote $(O)/defconfig (copy it to boards/$(BOARD)_defconfig to keep it)"

@@ -168,6 +168,35 @@ static void test_reader_invalid(void **state)
 	}
 }
 
+static void test_reader_root_scalars(void **state)
+{
+	jsmntok_t t[4];
+	struct jr r;
+	char buf[8];
+	long long v;
+
+	(void)state;
+	assert_int_equal(parse(" \"abc\" ", &r, t, 4), 0);
+	assert_int_equal(jr_str(&r, 0, buf, sizeof(buf)), 3);
+	assert_int_equal(parse("12", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(parse("null", &r, t, 4), 0);
+	assert_true(jr_is_null(&r, 0));
+	assert_int_equal(parse("-1.5e3", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), 0);
+	assert_int_equal(v, -1500);
+	assert_int_equal(parse("12 x", &r, t, 4), -ERR_PARSE);
+	assert_int_equal(parse("\"a\" \"b\"", &r, t, 4), -ERR_PARSE);
+	/* Out-of-range and fractional numbers are errors, not undefined behaviour. */
+	assert_int_equal(parse("1e300", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
+	assert_int_equal(parse("-1e19", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
+	assert_int_equal(parse("2.5", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
+}
+
 static void test_reader_token_limit(void **state)
 {
 	jsmntok_t t[4];
@@ -220,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_writer_misuse),
 		cmocka_unit_test(test_reader_valid),
 		cmocka_unit_test(test_reader_invalid),
+		cmocka_unit_test(test_reader_root_scalars),
 		cmocka_unit_test(test_reader_token_limit),
 		cmocka_unit_test(test_translit_truncates),
 		cmocka_unit_test(test_dbuf),
