@@ -1166,6 +1166,13 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 			return rc;
 		}
 	}
+	if (b.deliver && hd.status == 206 && rq->range_start >= 0 && hd.range_start >= 0 &&
+	    hd.range_start != rq->range_start) {
+		LOG_WARN(LOG_HTTP, "%s: asked for bytes from %lld, got %lld", s->url,
+			 (long long)rq->range_start, (long long)hd.range_start);
+		conn_close(s, c);
+		return -ERR_PROTOCOL;
+	}
 	if (b.deliver && rq->range_start > 0 && hd.status == 200) {
 		/* the server ignored Range: deliver only the requested bytes */
 		b.skip = rq->range_start;

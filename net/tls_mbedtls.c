@@ -12,7 +12,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
-#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_USE_PSA_CRYPTO)
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
 #include <psa/crypto.h>
 #endif
 
@@ -109,7 +109,7 @@ static int mbt_ctx_new(const char *ca_file, int verify, struct tls_ctx **out)
 	*out = NULL;
 	if (!ctx)
 		return -ENOMEM;
-#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_USE_PSA_CRYPTO)
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
 	if (psa_crypto_init() != PSA_SUCCESS) {
 		free(ctx);
 		return -ERR_TLS;
@@ -148,7 +148,8 @@ static int mbt_ctx_new(const char *ca_file, int verify, struct tls_ctx **out)
 		/* mbedtls wants the NUL of a PEM buffer counted */
 		rc = mbedtls_x509_crt_parse(&ctx->ca, pem, len + 1);
 		free(pem);
-		if (rc < 0 || ctx->ca.version == 0) {
+		/* < 0: nothing parsed (> 0 counts certificates skipped beside good ones) */
+		if (rc < 0) {
 			LOG_ERR(LOG_TLS, "no usable certificate in CA bundle %s (-0x%04x)", ca_file,
 				(unsigned)(rc < 0 ? -rc : 0));
 			goto fail;

@@ -389,3 +389,10 @@ def test_per_host_rate_limit(httpd):
     # 5 requests, bucket of 1, 4 per second: the last four wait 0.25 s each
     assert elapsed >= 0.95, elapsed
     assert elapsed < 3 * SLOW
+
+
+def test_wrong_content_range_is_refused(httpd):
+    httpd.route("/liar", Response(206, BODY[:1000], [("Content-Range", "bytes 0-999/%d" % len(BODY))]))
+    rc, out, err = fetch(httpd.url("/liar"), "-r", "5000-5999")
+    assert rc == 1 and error_name(err) == "protocol"
+    assert out == b""
