@@ -402,3 +402,18 @@ def test_wrong_content_range_is_refused(httpd):
     rc, out, err = fetch(httpd.url("/liar"), "-r", "5000-5999")
     assert rc == 1 and error_name(err) == "protocol"
     assert out == b""
+
+
+def test_chunked_redirect_and_error_bodies_keep_the_connection(httpd):
+    httpd.route("/cr", Response(302, b"moved " * 100, [("Location", "/after")], chunked=True))
+    httpd.route("/after", lambda rq: Response(503, b"later " * 100, chunked=True)
+                if rq.hit == 1 else Response(200, b"done"))
+    rc, out, err = fetch(httpd.url("/cr"), expect_rc=0)
+    assert out == b"done"
+    assert httpd.connections == 1
+
+
+def test_404_whose_body_breaks_is_still_not_found(httpd):
+    httpd.route("/gone", Response(404, b"x" * 50000, close_at=100))
+    rc, out, err = fetch(httpd.url("/gone"))
+    assert rc == 1 and error_name(err) == "not_found"
