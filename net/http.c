@@ -1146,7 +1146,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	}
 	if (!b.deliver) {
 		/* an error or redirect body: read it only if small, to keep the connection */
-		bool small = b.mode == BODY_NONE ||
+		bool small = b.mode == BODY_NONE || b.mode == BODY_CHUNKED ||
 			     (b.mode == BODY_LENGTH && b.left <= CONFIG_HTTP_ERROR_BODY_MAX);
 
 		if (!small) {
@@ -1166,6 +1166,13 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 			return rc;
 		}
 	}
+	if (b.deliver && hd.status == 206 && rq->range_start >= 0 && hd.range_start >= 0 &&
+	    hd.range_start != rq->range_start) {
+		LOG_WARN(LOG_HTTP, "%s: asked for bytes from %lld, got %lld", s->url,
+			 (long long)rq->range_start, (long long)hd.range_start);
+		conn_close(s, c);
+		return -ERR_PROTOCOL;
+	}
 	if (b.deliver && rq->range_start > 0 && hd.status == 200) {
 		/* the server ignored Range: deliver only the requested bytes */
 		b.skip = rq->range_start;
@@ -1179,7 +1186,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	}
 	/* body bytes that came with the head */
 	{
-		size_t off = hl, used;
+		size_t off = hl, used, drained = 0;
 		int64_t deadline;
 
 		while (!done && off < have) {
@@ -1223,6 +1230,11 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 				goto fail;
 			}
 			deadline = now_ms() + s->o.idle_timeout_ms;
+			drained += (size_t)r;
+			if (!b.deliver && drained > CONFIG_HTTP_ERROR_BODY_MAX) {
+				conn_close(s, c); /* a chunked error body too long to drain */
+				return 0;
+			}
 			while (o2 < (size_t)r && !done) {
 				size_t k;
 
@@ -1254,6 +1266,9 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	return 0;
 fail:
 	conn_close(s, c);
+	/* an error or redirect body that fails to drain: the status still stands */
+	if (!b.deliver && rc != -ERR_CANCELLED)
+		return 0;
 	return rc;
 }
 
