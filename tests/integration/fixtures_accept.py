@@ -383,3 +383,67 @@ def frame(payload):
     if isinstance(payload, str):
         payload = payload.encode()
     return struct.pack(">I", len(payload)) + payload
+
+
+@pytest.fixture(scope="session")
+def res_media(hls_media, tmp_path_factory):
+    """Segments at another resolution (480x270) for a section change: .dir, .segs."""
+    d = str(tmp_path_factory.mktemp("res"))
+    src = os.path.join(d, "src.ts")
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=480x270:rate=25", "-f", "lavfi", "-i",
+                    "sine=frequency=660:sample_rate=48000", "-t", "3", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
+                    "-keyint_min", "25", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "48k",
+                    "-output_ts_offset", "20", "-f", "mpegts", src], check=True, timeout=120)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-copyts", "-i", src, "-c",
+                    "copy", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod",
+                    "-hls_segment_filename", os.path.join(d, "r%03d.ts"),
+                    os.path.join(d, "_cut.m3u8")], check=True, timeout=120)
+    segs, dur = [], None
+    with open(os.path.join(d, "_cut.m3u8")) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("#EXTINF:"):
+                dur = float(line[8:].split(",")[0])
+            elif line and not line.startswith("#"):
+                segs.append((line, dur))
+
+    class M:
+        pass
+    m = M()
+    m.dir, m.segs = d, segs
+    return m
+
+
+def config_value(name, default):
+    """A CONFIG_ value of the host build (build/host/.config), for tests sized by Kconfig."""
+    try:
+        with open(os.path.join(TOP, "build", "host", ".config")) as f:
+            for line in f:
+                if line.startswith("CONFIG_%s=" % name):
+                    return int(line.split("=", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return default
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """mount(size_mb) -> a fresh tmpfs directory under tmp_path (an allowed root); skips
+    when mounting is not possible here. Unmounted at teardown."""
+    mounted = []
+
+    def mount(size_mb):
+        d = tmp_path / ("disk%d" % len(mounted))
+        d.mkdir()
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk" % int(size_mb * 1024),
+                            "tmpfs", str(d)], capture_output=True, text=True)
+        if p.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here: %s" % p.stderr.strip())
+        mounted.append(d)
+        return d
+
+    yield mount
+    for d in mounted:
+        subprocess.run(["umount", "-l", str(d)], capture_output=True)
