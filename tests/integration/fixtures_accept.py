@@ -447,3 +447,13 @@ def tmpfs(tmp_path):
     yield mount
     for d in mounted:
         subprocess.run(["umount", "-l", str(d)], capture_output=True)
+
+
+def grows(path, size, timeout=6.0):
+    """True once path is larger than size (a live section keeps growing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.getsize(path) > size:
+            return True
+        time.sleep(0.1)
+    return False
