@@ -306,6 +306,7 @@ class Acc:
         self.data_dir = tmp_path / "STC"
         self.daemons = []
         self.live = LiveHls(httpd, media)
+        self.binary = None      # SS_BIN for every daemon of this test (None: the default)
 
     def url(self, path):
         return self.httpd.url(path)
@@ -317,6 +318,7 @@ class Acc:
         cfg.update(config or {})
         kw.setdefault("providers_dir", os.path.join(TOP, "providers"))
         e = dict(env or {})
+        binary = binary or self.binary
         old = os.environ.get("SS_BIN")
         if binary:
             os.environ["SS_BIN"] = binary
