@@ -83,6 +83,15 @@ run_pytest() { # $1 label, rest: pytest args
 say "integration tests (host daemon)"
 SS_BIN=$TOP/build/host/streamingserver run_pytest host tests/integration
 
+# ---- the HTTP client suite again with the BearSSL backend
+say "integration tests (host daemon, BearSSL backend)"
+if make -s -j"$J" BOARD=host_bearssl all; then
+	SS_BIN=$TOP/build/host_bearssl/streamingserver run_pytest host-bearssl \
+		tests/integration/test_http_client.py tests/integration/test_fetch_throughput.py
+else
+	fail_stage "host_bearssl build failed" build-bearssl
+fi
+
 # ---- cross builds under qemu-user: one protocol smoke test per architecture
 say "cross builds"
 for b in dm800se dm7080 dm900 dm920 dmone dmtwo qemu_mipsel qemu_armhf qemu_aarch64; do
@@ -100,6 +109,13 @@ for b in dm800se dm920 dmone; do
 	say "qemu-user smoke: $b ($qemu -cpu $cpu)"
 	SS_BIN=$TOP/$bin SS_WRAP="$qemu -cpu $cpu" run_pytest "qemu-$b" -m smoke tests/integration
 done
+
+# The whole HTTP client suite on one cross board (mbedTLS on ARMv7 under emulation).
+if [ -x build/dm920/streamingserver ]; then
+	say "qemu-user HTTP client suite: dm920"
+	SS_BIN=$TOP/build/dm920/streamingserver SS_WRAP="qemu-arm-static -cpu cortex-a15" \
+		run_pytest qemu-dm920-http tests/integration/test_http_client.py
+fi
 
 # ---- fuzz smoke
 say "fuzz smoke"
