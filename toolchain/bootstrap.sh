@@ -31,13 +31,11 @@ die() { echo "bootstrap: $*" >&2; exit 1; }
 note() { echo "bootstrap: $*" >&2; }
 
 # ------------------------------------------------------------------ Debian packages
-missing_pkgs() { # $@ package names -> prints those not installed
-	dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null |
-		awk '$2 == "ii" { print $1 }' >"${TMPDIR:-/tmp}/ss-have.$$" || true
-	for p in "$@"; do
-		grep -qx "$p" "${TMPDIR:-/tmp}/ss-have.$$" || echo "$p"
-	done
-	rm -f "${TMPDIR:-/tmp}/ss-have.$$"
+missing_pkgs() { # $@ package names -> prints those not installed (one dpkg-query call)
+	{ dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null || true; } |
+		awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+			$2 == "ii" { have[$1] = 1 }
+			END { for (i = 1; i <= n; i++) if (!(w[i] in have)) print w[i] }'
 }
 
 apt_install() { # $@ packages
