@@ -77,6 +77,7 @@ struct ts_stream {
 	bool in_pes;          /* inside a PES being written */
 	bool drop;            /* inside a PES being dropped (waiting for a key frame) */
 	bool repack;          /* current PES goes through the packetizer (AUD inserted) */
+	bool fast;            /* in_pes && !drop && !repack: continuations take the fast path */
 	bool pk_open;         /* packetizer has a PES open */
 	bool pk_first;        /* next packetizer packet starts the PES (PUSI) */
 	uint8_t pk_len;       /* payload bytes waiting in pk */
