@@ -261,9 +261,9 @@ static void rebase(struct ts_remux *r, int64_t ext)
 static int64_t tl_map_ext(struct ts_remux *r, int64_t ext)
 {
 	if (r->ref_in == TS_NOTS && !r->rebase_pending) {
-		/* first timestamp: keep it, but lift streams starting near 0 (fMP4) to 1.4 s so
-		 * that DTS before PTS and PCR before DTS stay positive */
-		r->offset = ext < 126000 ? 126000 - ext : 0;
+		/* first timestamp: keep it, but lift fMP4 starting near 0 to 1.4 s so that DTS
+		 * before PTS (edit lists) and the generated PCR before DTS stay positive */
+		r->offset = r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
 	} else if (r->rebase_pending || (r->ref_in != TS_NOTS && (ext - r->ref_in > JUMP_90K ||
 							   r->ref_in - ext > JUMP_90K)))
 		rebase(r, ext);
@@ -906,19 +906,33 @@ static void carry_drop(struct ts_remux *r, unsigned k)
 	r->carry_n = (uint16_t)(r->carry_n - k);
 }
 
-/* Out of sync: find two sync bytes 188 apart in the carry buffer. */
-static void resync(struct ts_remux *r)
+/*
+ * Out of sync: find three sync bytes 188 apart in the carry buffer (two are too easily
+ * matched by junk such as a run of 0x47 bytes, which would swallow the next real packet).
+ * At the end of a segment (final) fewer are required, as no more bytes will come.
+ */
+static void resync(struct ts_remux *r, bool final)
 {
-	for (unsigned i = 0; i + TS_PKT < r->carry_n; i++) {
-		if (r->carry[i] == TS_SYNC && r->carry[i + TS_PKT] == TS_SYNC) {
+	for (unsigned i = 0; i + TS_PKT <= r->carry_n; i++) {
+		bool ok = r->carry[i] == TS_SYNC;
+
+		for (unsigned k = 1; k < 3 && ok; k++) {
+			unsigned j = i + k * TS_PKT;
+
+			if (j < r->carry_n)
+				ok = r->carry[j] == TS_SYNC;
+			else
+				ok = final;
+		}
+		if (ok) {
 			r->seg.skipped += i;
 			carry_drop(r, i);
 			r->synced = true;
 			return;
 		}
 	}
-	if (r->carry_n > TS_PKT) {
-		unsigned k = r->carry_n - TS_PKT;
+	if (r->carry_n > 2 * TS_PKT) {
+		unsigned k = r->carry_n - 2 * TS_PKT;
 
 		r->seg.skipped += k;
 		carry_drop(r, k);
@@ -935,7 +949,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			r->carry_n = (uint16_t)(r->carry_n + take);
 			p += take;
 			n -= take;
-			resync(r);
+			resync(r, false);
 		} else if (r->carry_n < TS_PKT && r->carry_n) {
 			size_t take = MIN(n, (size_t)(TS_PKT - r->carry_n));
 
@@ -967,8 +981,6 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			carry_drop(r, TS_PKT);
 		}
 	}
-	if (!r->synced && !r->err)
-		resync(r);
 	while (r->synced && r->carry_n >= TS_PKT && !r->err) {
 		if (r->carry[0] != TS_SYNC) {
 			r->synced = false;
@@ -1466,6 +1478,13 @@ int ts_remux_segment_end(struct ts_remux *r, struct ts_segment_info *info)
 				r->seg.skipped += r->f.moof_len;
 			r->f.moof_ok = false;
 		} else {
+			if (!r->synced)
+				resync(r, true);
+			while (r->synced && r->carry_n >= TS_PKT && r->carry[0] == TS_SYNC &&
+			       !r->err) {
+				fast_packet(r, r->carry);
+				carry_drop(r, TS_PKT);
+			}
 			r->seg.skipped += r->carry_n;
 			r->carry_n = 0;
 			if (r->holding)

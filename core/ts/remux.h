@@ -136,7 +136,7 @@ struct ts_remux {
 	/* input framing */
 	bool synced;
 	uint16_t carry_n;
-	uint8_t carry[2 * TS_PKT];
+	uint8_t carry[3 * TS_PKT];
 
 	/* PSI input */
 	uint16_t pmt_pid;     /* 0: not known yet */

@@ -58,7 +58,7 @@ static inline unsigned ts_payload_off(const uint8_t *p)
 }
 
 /*
- * Signed distance b - a between two 33-bit timestamps, in (-2^32, 2^32]: the unwrap step
+ * Signed distance b - a between two 33-bit timestamps, in [-2^32, 2^32): the unwrap step
  * ((b - a + 2^32) mod 2^33) - 2^32 that keeps a long recording monotonic across wraps.
  */
 static inline int64_t ts_diff33(int64_t a, int64_t b)
