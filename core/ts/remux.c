@@ -11,15 +11,15 @@
 #include "core/ts/remux.h"
 
 #define JUMP_90K ((int64_t)CONFIG_TS_JUMP_SECONDS * TS_CLOCK)
-#define PSI_PERIOD_90K (TS_CLOCK * 3 / 10) /* PAT/PMT every 0.3 s (limit 0.5 s) */
+#define PSI_PERIOD_90K (TS_CLOCK * 3 / 10)  /* PAT/PMT every 0.3 s (limit 0.5 s) */
 #define PCR_PERIOD_90K (TS_CLOCK * 6 / 100) /* + one frame stays under the 100 ms limit */
 #define HOLD_CAP (CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT)
 #define OUT_CAP (CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT)
 #define PROGRAM 1
 
-static const uint8_t aud_h264[6] = { 0, 0, 0, 1, 0x09, 0xf0 };
-static const uint8_t aud_hevc[7] = { 0, 0, 0, 1, 0x46, 0x01, 0x50 };
-static const uint8_t start_code[4] = { 0, 0, 0, 1 };
+static const uint8_t aud_h264[6] = {0, 0, 0, 1, 0x09, 0xf0};
+static const uint8_t aud_hevc[7] = {0, 0, 0, 1, 0x46, 0x01, 0x50};
+static const uint8_t start_code[4] = {0, 0, 0, 1};
 
 static void set_err(struct ts_remux *r, int rc)
 {
@@ -265,7 +265,7 @@ static int64_t tl_map_ext(struct ts_remux *r, int64_t ext)
 		 * before PTS (edit lists) and the generated PCR before DTS stay positive */
 		r->offset = r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
 	} else if (r->rebase_pending || (r->ref_in != TS_NOTS && (ext - r->ref_in > JUMP_90K ||
-							   r->ref_in - ext > JUMP_90K)))
+								  r->ref_in - ext > JUMP_90K)))
 		rebase(r, ext);
 	r->ref_in = ext;
 	return ext + r->offset;
@@ -362,7 +362,8 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 			r->pid_map[r->st[i].in_pid] = 0;
 	for (int i = 0; i < pmt->n_es; i++) {
 		if (pmt->es[i].drm) {
-			LOG_ERR(LOG_TS, "SAMPLE-AES stream type 0x%02x: DRM", pmt->es[i].stream_type);
+			LOG_ERR(LOG_TS, "SAMPLE-AES stream type 0x%02x: DRM",
+				pmt->es[i].stream_type);
 			set_err(r, -ERR_DRM);
 			return;
 		}
@@ -436,7 +437,8 @@ static void psi_section(struct ts_remux *r, unsigned pid)
 	if (pid == TS_PID_PAT) {
 		uint16_t pmt_pid, prog;
 
-		if (psi_parse_pat(r->psi, (size_t)len, &pmt_pid, &prog) == 0 && pmt_pid != r->pmt_pid) {
+		if (psi_parse_pat(r->psi, (size_t)len, &pmt_pid, &prog) == 0 &&
+		    pmt_pid != r->pmt_pid) {
 			r->pmt_pid = pmt_pid;
 			memset(r->pmt_crc, 0, sizeof(r->pmt_crc));
 		}
@@ -557,10 +559,11 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 
 				memset(&sc, 0, sizeof(sc));
 				sc.aud = true;
-				sc.key = mpeg2_parse_seq(p + po + h.hdr_len, TS_PKT - po - h.hdr_len,
-							 &si) == 0;
+				sc.key = mpeg2_parse_seq(p + po + h.hdr_len,
+							 TS_PKT - po - h.hdr_len, &si) == 0;
 			} else {
-				h26x_scan_au(p + po + h.hdr_len, TS_PKT - po - h.hdr_len, hevc, &sc);
+				h26x_scan_au(p + po + h.hdr_len, TS_PKT - po - h.hdr_len, hevc,
+					     &sc);
 			}
 			key = sc.key || ((afc & 2) && p[4] && (p[5] & 0x40));
 			if (r->need_key && !key && ++r->key_wait < 300) {
@@ -568,7 +571,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				return;
 			}
 			if (r->need_key && !key)
-				LOG_WARN(LOG_TS, "no key frame found in 300 pictures: writing anyway");
+				LOG_WARN(LOG_TS,
+					 "no key frame found in 300 pictures: writing anyway");
 			if (key || r->need_key) {
 				r->seg.keyframe |= key;
 				r->need_key = false;
@@ -586,7 +590,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 		st->fast = !st->repack;
 		if (dts != TS_NOTS) {
 			if (st->video && has_pcr && in_pcr)
-				r->pcr_delay = dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
+				r->pcr_delay =
+					dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
 			else if (st->video && r->in_pcr != TS_NOTS && dts - r->in_pcr >= 0 &&
 				 dts - r->in_pcr < 3 * TS_CLOCK)
 				r->pcr_delay = dts - r->in_pcr;
@@ -632,8 +637,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			if (is_pcr_stream) {
 				pcr_bridge(r, pcr);
 				psi_if_due(r, pcr);
-			}
-			else
+			} else
 				emit_pcr(r, pcr, false); /* our PCR PID carries it instead */
 		}
 		s = out_slot(r);
@@ -648,7 +652,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 		}
 		if (has_pcr) {
 			if (in_pcr && is_pcr_stream) {
-				ts_write_pcr(s + 6, pcr, ((unsigned)(p[10] & 1) << 8 | p[11]) % 300);
+				ts_write_pcr(s + 6, pcr,
+					     ((unsigned)(p[10] & 1) << 8 | p[11]) % 300);
 				r->pcr_last = pcr;
 			} else if (p[5] == 0x10) {
 				/* a PCR on a PID that is not our PCR PID: turn it into stuffing */
@@ -698,7 +703,7 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 		pay += h.hdr_len;
 		n -= h.hdr_len;
 		if (!st->video) {
-			struct audio_cfg c = { st->codec, 0, 0, 0 };
+			struct audio_cfg c = {st->codec, 0, 0, 0};
 			int rc = -ERR_PARSE;
 
 			if (st->codec == TS_CODEC_AAC)
@@ -736,8 +741,9 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 		}
 		h26x_scan_au(hs->head, hs->head_len, st->codec == TS_CODEC_HEVC, &sc);
 		if (sc.sps && (sc.sps_len < (size_t)(hs->head + hs->head_len - sc.sps) || full)) {
-			int rc = st->codec == TS_CODEC_HEVC ? hevc_parse_sps(sc.sps, sc.sps_len, &si)
-							     : h264_parse_sps(sc.sps, sc.sps_len, &si);
+			int rc = st->codec == TS_CODEC_HEVC
+					 ? hevc_parse_sps(sc.sps, sc.sps_len, &si)
+					 : h264_parse_sps(sc.sps, sc.sps_len, &si);
 			if (rc == 0) {
 				hs->video_cfg = true;
 				r->hs_width = si.width;
@@ -1038,7 +1044,7 @@ static void fmp4_streams(struct ts_remux *r)
 		st->codec = t->codec;
 		st->acfg = t->audio;
 		st->sid = t->codec == TS_CODEC_AC3 || t->codec == TS_CODEC_EAC3 ? PES_SID_PRIVATE1
-										  : PES_SID_AUDIO;
+										: PES_SID_AUDIO;
 		st->lang[0] = 0;
 		st->in_pid = 0xffff;
 		na++;
@@ -1111,8 +1117,9 @@ static void sample_data(struct ts_remux *r, const uint8_t *p, size_t n)
 			}
 			f->nal_len_cur = len;
 		} else if (f->nal_have == t->nal_len + 1) {
-			unsigned type = t->codec == TS_CODEC_HEVC ? (f->nal_hdr[t->nal_len] >> 1) & 0x3f
-								  : f->nal_hdr[t->nal_len] & 0x1f;
+			unsigned type = t->codec == TS_CODEC_HEVC
+						? (f->nal_hdr[t->nal_len] >> 1) & 0x3f
+						: f->nal_hdr[t->nal_len] & 0x1f;
 
 			sample_emit_ps_aud(r, st, type);
 			pk_data(r, st, start_code, sizeof(start_code));
@@ -1259,7 +1266,8 @@ static void mdat_data(struct ts_remux *r, const uint8_t *p, size_t n)
 				n -= skip;
 				continue;
 			}
-			if (f->pos > f->sample_pos) { /* overlapping runs: this sample is behind us */
+			if (f->pos >
+			    f->sample_pos) { /* overlapping runs: this sample is behind us */
 				struct fmp4_sample s;
 
 				fmp4_run_sample(f->moof_buf, run, f->sample, &s);
@@ -1344,11 +1352,12 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 				f->moof_len += (uint32_t)take;
 				f->pos += take;
 				if (f->pos == f->box_end) {
-					int rc = fmp4_parse_moof(f->moof_buf, f->moof_len, f->box_pos,
-								 &f->init, &f->moof);
+					int rc = fmp4_parse_moof(f->moof_buf, f->moof_len,
+								 f->box_pos, &f->init, &f->moof);
 
 					if (rc < 0) {
-						LOG_WARN(LOG_TS, "fMP4: bad moof (%s)", err_str(rc));
+						LOG_WARN(LOG_TS, "fMP4: bad moof (%s)",
+							 err_str(rc));
 						r->seg.skipped += f->moof_len;
 						f->moof_ok = false;
 					} else {

@@ -79,10 +79,10 @@ static void put32(struct bb *b, size_t at, uint32_t v)
 	b->b[at + 3] = (uint8_t)v;
 }
 
-static const uint8_t sps_360[] = { 0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02, 0x80, 0xbf, 0xe5,
-				   0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00,
-				   0x03, 0x00, 0xc8, 0x3c, 0x58, 0xba, 0x80 };
-static const uint8_t pps[] = { 0x68, 0xce, 0x38, 0x80 };
+static const uint8_t sps_360[] = {0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02, 0x80, 0xbf, 0xe5,
+				  0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00,
+				  0x03, 0x00, 0xc8, 0x3c, 0x58, 0xba, 0x80};
+static const uint8_t pps[] = {0x68, 0xce, 0x38, 0x80};
 
 static void trak(struct bb *b, uint32_t id, bool video, const char *entry)
 {
@@ -357,12 +357,12 @@ static int cap_section(void *ctx, const struct ts_section_info *info)
 	return 0;
 }
 
-static const struct ts_sink_ops ops = { cap_write, cap_section };
+static const struct ts_sink_ops ops = {cap_write, cap_section};
 static struct ts_remux rx;
 
 /* Reassembles the PES payloads of pid into out; returns their count. */
-static int pes_of(const struct cap *c, unsigned pid, uint8_t out[][256], size_t *len,
-		  int64_t *pts, int64_t *dts)
+static int pes_of(const struct cap *c, unsigned pid, uint8_t out[][256], size_t *len, int64_t *pts,
+		  int64_t *dts)
 {
 	int k = -1;
 
@@ -470,7 +470,7 @@ static void test_fmp4_errors(void **state)
 	assert_int_equal(ts_remux_fmp4_init(&rx, i.b, i.n), 0);
 	assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4), 0);
 	{
-		uint8_t big[8] = { 0x7f, 0, 0, 0, 'm', 'o', 'o', 'f' };
+		uint8_t big[8] = {0x7f, 0, 0, 0, 'm', 'o', 'o', 'f'};
 
 		assert_int_equal(ts_remux_feed(&rx, big, 8), -ERR_TOO_LARGE);
 	}
@@ -482,7 +482,8 @@ static void test_fmp4_errors(void **state)
 	for (size_t cut = 0; cut < f.n; cut += 11) {
 		struct ts_segment_info si;
 
-		assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4 | TS_SEG_DISCONTINUITY), 0);
+		assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4 | TS_SEG_DISCONTINUITY),
+				 0);
 		assert_int_equal(ts_remux_feed(&rx, f.b, cut), 0);
 		assert_int_equal(ts_remux_segment_end(&rx, &si), 0);
 		c.n = 0;

@@ -115,8 +115,8 @@ static const uint8_t *path(const uint8_t *moov, size_t n, int trak, const char *
 	assert_int_equal(mp4_box_find(t, tn, MP4_FOURCC('m', 'd', 'i', 'a'), &p, &pn), 0);
 	assert_int_equal(mp4_box_find(p, pn, MP4_FOURCC('m', 'i', 'n', 'f'), &p, &pn), 0);
 	assert_int_equal(mp4_box_find(p, pn, MP4_FOURCC('s', 't', 'b', 'l'), &p, &pn), 0);
-	assert_int_equal(mp4_box_find(p, pn, MP4_FOURCC(leaf[0], leaf[1], leaf[2], leaf[3]), &p,
-				      &pn), 0);
+	assert_int_equal(
+		mp4_box_find(p, pn, MP4_FOURCC(leaf[0], leaf[1], leaf[2], leaf[3]), &p, &pn), 0);
 	*ln = pn;
 	return p;
 }
@@ -124,9 +124,9 @@ static const uint8_t *path(const uint8_t *moov, size_t n, int trak, const char *
 static void test_box_header(void **state)
 {
 	struct mp4_box b;
-	static const uint8_t big[16] = { 0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 1, 0, 0, 0, 0 };
-	static const uint8_t bad[8] = { 0, 0, 0, 4, 'f', 'r', 'e', 'e' };
-	static const uint8_t toend[8] = { 0, 0, 0, 0, 'm', 'd', 'a', 't' };
+	static const uint8_t big[16] = {0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 1, 0, 0, 0, 0};
+	static const uint8_t bad[8] = {0, 0, 0, 4, 'f', 'r', 'e', 'e'};
+	static const uint8_t toend[8] = {0, 0, 0, 0, 'm', 'd', 'a', 't'};
 
 	(void)state;
 	assert_int_equal(mp4_box_header(big, 16, &b), 0);
@@ -225,7 +225,7 @@ static void test_faststart_to_co64(void **state)
 	make_moov(&m, 0xfffff000u); /* offsets fit 32 bits now, not after a 4 KiB shift */
 	assert_int_equal(mp4_faststart_moov(m.b, m.n, 4096, out, sizeof(out), &out_n), 0);
 	assert_int_equal(out_n, m.n + 3 * 4); /* stco of 3 entries became co64 */
-	assert_int_equal(rd32(out), out_n);  /* moov size follows */
+	assert_int_equal(rd32(out), out_n);   /* moov size follows */
 	t = path(out, out_n, 0, "co64", &ln);
 	assert_int_equal(ln, 8 + 3 * 8);
 	{

@@ -45,9 +45,9 @@ static void test_pmt_roundtrip(void **state)
 {
 	uint8_t pkt[TS_PKT];
 	struct psi_out_es es[3] = {
-		{ TS_CODEC_H264, 0x100, "" },
-		{ TS_CODEC_AC3, 0x101, "deu" },
-		{ TS_CODEC_AAC, 0x102, "eng" },
+		{TS_CODEC_H264, 0x100, ""},
+		{TS_CODEC_AC3, 0x101, "deu"},
+		{TS_CODEC_AAC, 0x102, "eng"},
 	};
 	struct psi_pmt pmt;
 
@@ -71,7 +71,7 @@ static void test_pmt_roundtrip(void **state)
 static void test_pmt_drm_types(void **state)
 {
 	uint8_t pkt[TS_PKT];
-	struct psi_out_es es[1] = { { TS_CODEC_H264, 0x100, "" } };
+	struct psi_out_es es[1] = {{TS_CODEC_H264, 0x100, ""}};
 	struct psi_pmt pmt;
 	uint32_t crc;
 	uint8_t *s = pkt + 5;
@@ -93,7 +93,7 @@ static void test_pmt_drm_types(void **state)
 static void test_timestamps(void **state)
 {
 	uint8_t q[5];
-	int64_t vals[] = { 0, 1, 90000, TS_MASK, TS_MASK - 1, 0x123456789LL & TS_MASK };
+	int64_t vals[] = {0, 1, 90000, TS_MASK, TS_MASK - 1, 0x123456789LL & TS_MASK};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -160,9 +160,9 @@ static void test_adts_and_asc(void **state)
 	uint8_t h[7];
 	struct audio_cfg c;
 	unsigned idx = 0;
-	static const uint8_t asc_lc[2] = { 0x11, 0x90 };       /* AAC-LC 48 kHz stereo */
-	static const uint8_t asc_he[4] = { 0x2b, 0x92, 0x08, 0x00 }; /* AOT 5 at 22.05 kHz */
-	static const uint8_t asc_pce[2] = { 0x11, 0x80 };      /* channel config 0 */
+	static const uint8_t asc_lc[2] = {0x11, 0x90};		   /* AAC-LC 48 kHz stereo */
+	static const uint8_t asc_he[4] = {0x2b, 0x92, 0x08, 0x00}; /* AOT 5 at 22.05 kHz */
+	static const uint8_t asc_pce[2] = {0x11, 0x80};		   /* channel config 0 */
 
 	(void)state;
 	assert_int_equal(aac_parse_asc(asc_lc, 2, &c, &idx), 0);
@@ -188,9 +188,9 @@ static void test_ac3_mpa(void **state)
 {
 	struct audio_cfg c;
 	/* AC-3 48 kHz, 192 kbps (frmsizecod 20), acmod 7 (3/2), lfe on */
-	static const uint8_t ac3[8] = { 0x0b, 0x77, 0, 0, 0x14, 0x40, 0xe1, 0x00 };
+	static const uint8_t ac3[8] = {0x0b, 0x77, 0, 0, 0x14, 0x40, 0xe1, 0x00};
 	/* MPEG-1 layer II 48 kHz 192 kbps stereo */
-	static const uint8_t mp2[4] = { 0xff, 0xfd, 0xa4, 0x00 };
+	static const uint8_t mp2[4] = {0xff, 0xfd, 0xa4, 0x00};
 
 	(void)state;
 	assert_int_equal(ac3_parse(ac3, 8, &c), 768);
@@ -206,10 +206,10 @@ static void test_ac3_mpa(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc),        cmocka_unit_test(test_pat_roundtrip),
+		cmocka_unit_test(test_crc),	      cmocka_unit_test(test_pat_roundtrip),
 		cmocka_unit_test(test_pmt_roundtrip), cmocka_unit_test(test_pmt_drm_types),
-		cmocka_unit_test(test_timestamps), cmocka_unit_test(test_pes),
-		cmocka_unit_test(test_adts_and_asc), cmocka_unit_test(test_ac3_mpa),
+		cmocka_unit_test(test_timestamps),    cmocka_unit_test(test_pes),
+		cmocka_unit_test(test_adts_and_asc),  cmocka_unit_test(test_ac3_mpa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

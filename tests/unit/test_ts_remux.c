@@ -18,7 +18,7 @@ struct gen {
 	uint8_t *buf;
 	size_t n, cap;
 	uint8_t cc[8192];
-	bool aud;      /* put an AUD in video access units */
+	bool aud; /* put an AUD in video access units */
 	bool pcr_in_video;
 	uint16_t pcr_pid;
 };
@@ -109,12 +109,12 @@ static void gen_pes(struct gen *g, uint16_t pid, uint8_t sid, int64_t pts, int64
 	free(all);
 }
 
-static const uint8_t sps_360[] = { 0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02, 0x80, 0xbf, 0xe5,
-				   0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00,
-				   0x03, 0x00, 0xc8, 0x3c, 0x58, 0xba, 0x80 };
-static const uint8_t sps_1080[] = { 0x67, 0x42, 0xc0, 0x28, 0xda, 0x01, 0xe0, 0x08, 0x9f,
-				    0x97, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00,
-				    0x00, 0x03, 0x03, 0x20, 0xf1, 0x83, 0x2a };
+static const uint8_t sps_360[] = {0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02, 0x80, 0xbf, 0xe5,
+				  0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00,
+				  0x03, 0x00, 0xc8, 0x3c, 0x58, 0xba, 0x80};
+static const uint8_t sps_1080[] = {0x67, 0x42, 0xc0, 0x28, 0xda, 0x01, 0xe0, 0x08, 0x9f,
+				   0x97, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00,
+				   0x00, 0x03, 0x03, 0x20, 0xf1, 0x83, 0x2a};
 
 /* A video access unit: [AUD] [SPS PPS IDR] or a P slice, size bytes of slice data. */
 static void gen_video(struct gen *g, uint16_t pid, int64_t pts, int64_t dts, bool key,
@@ -210,7 +210,7 @@ static int cap_section(void *ctx, const struct ts_section_info *info)
 	return 0;
 }
 
-static const struct ts_sink_ops cap_ops = { cap_write, cap_section };
+static const struct ts_sink_ops cap_ops = {cap_write, cap_section};
 
 static struct ts_remux rx; /* large: keep it static */
 
@@ -423,7 +423,7 @@ static void test_any_split_same_output(void **state)
 	struct gen g;
 	struct cap c1, c2;
 	size_t a;
-	static const size_t chunks[] = { 1, 7, 187, 189, 1000 };
+	static const size_t chunks[] = {1, 7, 187, 189, 1000};
 
 	(void)state;
 	gen_init(&g, 4 << 20);
@@ -437,7 +437,8 @@ static void test_any_split_same_output(void **state)
 	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
 		cap_init(&c2, 8 << 20);
 		assert_int_equal(feed_seg(g.buf, a, 0, chunks[k], NULL), 0);
-		assert_int_equal(feed_seg(g.buf + a, g.n - a, TS_SEG_DISCONTINUITY, chunks[k], NULL), 0);
+		assert_int_equal(
+			feed_seg(g.buf + a, g.n - a, TS_SEG_DISCONTINUITY, chunks[k], NULL), 0);
 		assert_int_equal(ts_remux_finish(&rx), 0);
 		assert_int_equal(c2.n, c1.n);
 		assert_memory_equal(c2.buf, c1.buf, c1.n);
