@@ -815,7 +815,7 @@ static void hold_release(struct ts_remux *r)
 		}
 	}
 	for (uint32_t i = 0; i < r->hold_n && !r->err; i += TS_PKT) {
-		const uint8_t *p = r->hold + i;
+		const uint8_t *p = r->u.hold + i;
 		unsigned idx = r->pid_map[ts_pid(p)];
 
 		if (idx && r->section >= 0)
@@ -846,7 +846,7 @@ __attribute__((noinline)) static void ts_packet(struct ts_remux *r, const uint8_
 		if (pid == r->in_pcr_pid && !r->holding)
 			emit_input_pcr(r, p);
 		else if (pid == r->in_pcr_pid && r->hold_n + TS_PKT <= HOLD_CAP) {
-			memcpy(r->hold + r->hold_n, p, TS_PKT);
+			memcpy(r->u.hold + r->hold_n, p, TS_PKT);
 			r->hold_n += TS_PKT;
 		}
 		return;
@@ -861,7 +861,7 @@ __attribute__((noinline)) static void ts_packet(struct ts_remux *r, const uint8_
 		if (r->hold_n + TS_PKT > HOLD_CAP) {
 			hold_release(r);
 		} else {
-			memcpy(r->hold + r->hold_n, p, TS_PKT);
+			memcpy(r->u.hold + r->hold_n, p, TS_PKT);
 			r->hold_n += TS_PKT;
 			if (hold_ready(r))
 				hold_release(r);
@@ -1161,7 +1161,7 @@ static void sample_begin(struct ts_remux *r)
 	uint8_t hdr[PES_HDR_MAX + 7];
 	unsigned hl;
 
-	fmp4_run_sample(f->moof_buf, run, f->sample, &s);
+	fmp4_run_sample(r->u.moof, run, f->sample, &s);
 	f->sample_size = s.size;
 	f->sample_drop = false;
 	f->nal_have = 0;
@@ -1270,7 +1270,7 @@ static void mdat_data(struct ts_remux *r, const uint8_t *p, size_t n)
 			    f->sample_pos) { /* overlapping runs: this sample is behind us */
 				struct fmp4_sample s;
 
-				fmp4_run_sample(f->moof_buf, run, f->sample, &s);
+				fmp4_run_sample(r->u.moof, run, f->sample, &s);
 				f->sample_size = s.size;
 				f->sample_dur = s.dur;
 				f->sample_active = true;
@@ -1329,13 +1329,13 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			f->in_box = true;
 			f->hdr_have = 0;
 			if (b.type == MP4_FOURCC('m', 'o', 'o', 'f')) {
-				if (b.size == 0 || b.size > sizeof(f->moof_buf)) {
+				if (b.size == 0 || b.size > sizeof(r->u.moof)) {
 					LOG_WARN(LOG_TS, "fMP4: moof of %llu bytes over the cap",
 						 (unsigned long long)b.size);
 					set_err(r, -ERR_TOO_LARGE);
 					return;
 				}
-				memcpy(f->moof_buf, f->hdr, b.hdr_len);
+				memcpy(r->u.moof, f->hdr, b.hdr_len);
 				f->moof_len = b.hdr_len;
 				f->moof_ok = false;
 			} else if (b.type == MP4_FOURCC('m', 'o', 'o', 'v')) {
@@ -1348,11 +1348,11 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			size_t take = (size_t)MIN((uint64_t)n, f->box_end - f->pos);
 
 			if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f')) {
-				memcpy(f->moof_buf + f->moof_len, p, take);
+				memcpy(r->u.moof + f->moof_len, p, take);
 				f->moof_len += (uint32_t)take;
 				f->pos += take;
 				if (f->pos == f->box_end) {
-					int rc = fmp4_parse_moof(f->moof_buf, f->moof_len,
+					int rc = fmp4_parse_moof(r->u.moof, f->moof_len,
 								 f->box_pos, &f->init, &f->moof);
 
 					if (rc < 0) {

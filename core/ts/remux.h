@@ -125,7 +125,6 @@ struct ts_fmp4 {
 	uint8_t nal_hdr[5];   /* video: length prefix + first byte being collected */
 	uint8_t nal_have;
 	uint32_t nal_left; /* video: bytes of the current NAL still to copy */
-	uint8_t moof_buf[CONFIG_TS_MOOF_BYTES];
 };
 
 struct ts_remux {
@@ -177,13 +176,18 @@ struct ts_remux {
 	uint32_t hold_n;
 	struct ts_hold_scan hs;
 	int hs_width, hs_height; /* resolution found by the hold scan, 0 unknown */
-	uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
 
 	/* per-segment report */
 	struct ts_segment_info seg;
 	int64_t seg_first, seg_last; /* output DTS range of the segment */
 
 	struct ts_fmp4 f;
+
+	/* A segment is TS or fMP4: the TS hold and the fMP4 moof never live at the same time. */
+	union {
+		uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
+		uint8_t moof[CONFIG_TS_MOOF_BYTES];
+	} u;
 
 	uint32_t out_n;
 	uint8_t out[CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT];
