@@ -207,8 +207,30 @@ static void pk_data(struct ts_remux *r, struct ts_stream *st, const uint8_t *p, 
 	while (n) {
 		size_t take;
 
-		if (st->pk_len == TS_PKT - 4)
+		/*
+		 * Bulk data goes straight from the input to a full output packet (one copy);
+		 * more bytes follow it in this call, so it cannot be the PES's stuffed last one.
+		 */
+		if (!st->pk_len && n > TS_PKT - 4) {
+			uint8_t *s = out_slot(r);
+
+			s[0] = TS_SYNC;
+			s[1] = (uint8_t)((st->pk_first ? 0x40 : 0) | (st->out_pid >> 8));
+			s[2] = (uint8_t)st->out_pid;
+			s[3] = (uint8_t)(0x10 | st->out_cc);
+			st->out_cc = (st->out_cc + 1) & 0x0f;
+			memcpy(s + 4, p, TS_PKT - 4);
+			out_commit(r);
+			st->pk_first = false;
+			p += TS_PKT - 4;
+			n -= TS_PKT - 4;
+			continue;
+		}
+
+		if (st->pk_len == TS_PKT - 4) {
 			pk_emit(r, st);
+			continue;
+		}
 		take = MIN(n, (size_t)(TS_PKT - 4 - st->pk_len));
 		memcpy(st->pk + st->pk_len, p, take);
 		st->pk_len = (uint8_t)(st->pk_len + take);
