@@ -1350,7 +1350,13 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			f->box_type = b.type;
 			f->in_box = true;
 			f->hdr_have = 0;
-			if (b.type == MP4_FOURCC('m', 'o', 'o', 'f')) {
+			if (b.type == MP4_FOURCC('m', 'o', 'o', 'v') &&
+			    (b.size == 0 || b.size > sizeof(r->u.moof))) {
+				LOG_WARN(LOG_TS, "fMP4: moov of %llu bytes in the segment skipped",
+					 (unsigned long long)b.size);
+				f->box_type = 0;
+			} else if (b.type == MP4_FOURCC('m', 'o', 'o', 'f') ||
+				   b.type == MP4_FOURCC('m', 'o', 'o', 'v')) {
 				if (b.size == 0 || b.size > sizeof(r->u.moof)) {
 					LOG_WARN(LOG_TS, "fMP4: moof of %llu bytes over the cap",
 						 (unsigned long long)b.size);
@@ -1360,22 +1366,42 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 				memcpy(r->u.moof, f->hdr, b.hdr_len);
 				f->moof_len = b.hdr_len;
 				f->moof_ok = false;
-			} else if (b.type == MP4_FOURCC('m', 'o', 'o', 'v')) {
-				/* an init inside the segment (no EXT-X-MAP): not supported here */
-				r->seg.skipped += b.hdr_len;
 			}
 			continue;
 		}
 		{
 			size_t take = (size_t)MIN((uint64_t)n, f->box_end - f->pos);
 
-			if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f')) {
+			if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'v')) {
+				/* an init carried by the segment itself (no EXT-X-MAP) */
 				memcpy(r->u.moof + f->moof_len, p, take);
 				f->moof_len += (uint32_t)take;
 				f->pos += take;
 				if (f->pos == f->box_end) {
-					int rc = fmp4_parse_moof(r->u.moof, f->moof_len,
-								 f->box_pos, &f->init, &f->moof);
+					int rc = fmp4_parse_init(r->u.moof, f->moof_len, &f->init);
+
+					f->have_init = rc == 0;
+					if (rc == 0)
+						fmp4_streams(r);
+					else if (rc == -ERR_DRM)
+						set_err(r, rc);
+					else
+						LOG_WARN(LOG_TS,
+							 "fMP4: moov in the segment unusable (%s)",
+							 err_str(rc));
+				}
+			} else if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f') && !f->have_init) {
+				LOG_ERR(LOG_TS,
+					"fMP4: fragment without an init section (EXT-X-MAP)");
+				set_err(r, -ERR_PROTOCOL);
+				return;
+			} else if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f')) {
+				memcpy(r->u.moof + f->moof_len, p, take);
+				f->moof_len += (uint32_t)take;
+				f->pos += take;
+				if (f->pos == f->box_end) {
+					int rc = fmp4_parse_moof(r->u.moof, f->moof_len, f->box_pos,
+								 &f->init, &f->moof);
 
 					if (rc < 0) {
 						LOG_WARN(LOG_TS, "fMP4: bad moof (%s)",
@@ -1459,9 +1485,8 @@ int ts_remux_segment_begin(struct ts_remux *r, unsigned flags)
 		r->rebase_pending = true;
 	r->seg_fmp4 = (flags & TS_SEG_FMP4) != 0;
 	if (r->seg_fmp4) {
-		if (!r->f.have_init)
-			return -ERR_PROTOCOL;
-		fmp4_streams(r);
+		if (r->f.have_init) /* else a moov must come first in the segment */
+			fmp4_streams(r);
 		r->f.pos = 0;
 		r->f.in_box = false;
 		r->f.hdr_have = 0;

@@ -58,7 +58,7 @@ struct ts_sink_ops {
 
 /* ts_remux_segment_begin() flags. */
 #define TS_SEG_DISCONTINUITY 1u /* EXT-X-DISCONTINUITY precedes the segment */
-#define TS_SEG_FMP4 2u		/* segment is fMP4 (moof/mdat), needs ts_remux_fmp4_init() */
+#define TS_SEG_FMP4 2u /* fMP4 (moof/mdat): init from ts_remux_fmp4_init() or a moov in it */
 
 /* ---- private state below: read only through the functions ---- */
 
@@ -207,8 +207,9 @@ int ts_remux_segment_begin(struct ts_remux *r, unsigned flags);
 
 /*
  * Feeds the next n bytes of the segment (any split). Returns 0; -ERR_DRM for SAMPLE-AES
- * streams or scrambled packets; -ERR_PARSE for fMP4 that cannot be followed; a sink error.
- * Errors are sticky: the recording should stop.
+ * streams, scrambled packets or encrypted fMP4 tracks; -ERR_PARSE for fMP4 that cannot be
+ * followed; -ERR_TOO_LARGE for a moof over CONFIG_TS_MOOF_BYTES; -ERR_PROTOCOL for fMP4
+ * fragments without any init; a sink error. Errors are sticky: the recording should stop.
  */
 int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n);
 

@@ -455,8 +455,11 @@ static void test_fmp4_errors(void **state)
 	(void)state;
 	make_init(&i, "avc1");
 	ts_remux_init(&rx, &ops, &c);
-	/* a segment flagged fMP4 without an init */
-	assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4), -ERR_PROTOCOL);
+	/* fragments without any init */
+	make_fragment(&f, 0, 0);
+	assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4), 0);
+	assert_int_equal(ts_remux_feed(&rx, f.b, f.n), -ERR_PROTOCOL);
+	ts_remux_init(&rx, &ops, &c);
 	assert_int_equal(ts_remux_fmp4_init(&rx, i.b, 20), -ERR_PARSE);
 	/* a box header with a size below its header length */
 	assert_int_equal(ts_remux_fmp4_init(&rx, i.b, i.n), 0);
@@ -490,12 +493,41 @@ static void test_fmp4_errors(void **state)
 	}
 }
 
+static void test_init_inside_segment(void **state)
+{
+	struct bb i, f;
+	static struct bb both;
+	static struct cap c, ref;
+
+	(void)state;
+	make_init(&i, "avc1");
+	make_fragment(&f, 0, 0);
+	run_fmp4(&ref, &i, &f, f.n);
+	/* the same bytes with the init's moov in front of the fragment, and no EXT-X-MAP */
+	memset(&both, 0, sizeof(both));
+	memcpy(both.b, i.b, i.n);
+	both.n = i.n;
+	{
+		/* the fragment's data offsets are moof-relative, so they survive the move */
+		memcpy(both.b + both.n, f.b, f.n);
+		both.n += f.n;
+	}
+	memset(&c, 0, sizeof(c));
+	ts_remux_init(&rx, &ops, &c);
+	assert_int_equal(ts_remux_segment_begin(&rx, TS_SEG_FMP4), 0);
+	for (size_t o = 0; o < both.n; o += 100)
+		assert_int_equal(ts_remux_feed(&rx, both.b + o, MIN(100, both.n - o)), 0);
+	assert_int_equal(ts_remux_segment_end(&rx, NULL), 0);
+	assert_int_equal(ts_remux_finish(&rx), 0);
+	assert_int_equal(c.n, ref.n);
+	assert_memory_equal(c.buf, ref.buf, c.n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_init),
-		cmocka_unit_test(test_parse_moof),
-		cmocka_unit_test(test_fmp4_to_ts),
+		cmocka_unit_test(test_init_inside_segment), cmocka_unit_test(test_parse_init),
+		cmocka_unit_test(test_parse_moof),	    cmocka_unit_test(test_fmp4_to_ts),
 		cmocka_unit_test(test_fmp4_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
