@@ -611,12 +611,15 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 		st->in_pes = true;
 		st->fast = !st->repack;
 		if (dts != TS_NOTS) {
+			/* the input's PCR lead over DTS, kept for generated PCRs when plausible */
+			int64_t lead = TS_NOTS;
+
 			if (st->video && has_pcr && in_pcr)
-				r->pcr_delay =
-					dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
-			else if (st->video && r->in_pcr != TS_NOTS && dts - r->in_pcr >= 0 &&
-				 dts - r->in_pcr < 3 * TS_CLOCK)
-				r->pcr_delay = dts - r->in_pcr;
+				lead = dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
+			else if (st->video && r->in_pcr != TS_NOTS)
+				lead = dts - r->in_pcr;
+			if (lead != TS_NOTS && lead >= 0 && lead < 3 * TS_CLOCK)
+				r->pcr_delay = lead;
 			note_au(r, st, dts, 0);
 			if (is_pcr_stream && !(has_pcr && in_pcr))
 				pcr_if_due(r, dts, key && !has_pcr);
