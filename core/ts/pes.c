@@ -124,9 +124,9 @@ int ac3_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 		fscod = p[4] >> 6;
 		acmod = (p[4] >> 1) & 7;
 		c->codec = TS_CODEC_EAC3;
-		c->rate = fscod == 3 ? rates[(p[4] >> 4) & 3] / 2 : rates[fscod % 3];
 		if (fscod == 3 && ((p[4] >> 4) & 3) == 3)
 			return -ERR_PARSE;
+		c->rate = fscod == 3 ? rates[(p[4] >> 4) & 3] / 2 : rates[fscod];
 		c->channels = chans[acmod] + (p[4] & 1);
 		c->object = 0;
 		return (int)words * 2;

@@ -545,7 +545,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 	bool is_pcr_stream = idx == pcr_index(r), has_pcr = af_pcr((uint8_t *)p) != NULL;
 	bool in_pcr = (unsigned)ts_pid(p) == r->in_pcr_pid;
 	int64_t pts = TS_NOTS, dts = TS_NOTS;
-	struct pes_hdr h;
+	struct pes_hdr h = { 0 };
 	bool key = false;
 	uint8_t *s;
 
