@@ -68,6 +68,7 @@ struct hls {
 	int fail_seg;              /* consecutive failed segments */
 	bool refreshed;            /* a refresh happened and no segment completed since */
 	int64_t consumed;          /* bytes of the current segment already fed */
+	bool seg_open;             /* the remuxer has the current segment open */
 	/* fMP4 init section in use */
 	bool fmp4;
 	char map_url[HTTP_URL_MAX];
@@ -555,10 +556,11 @@ static int consume(struct hls *s)
 	if (s->pending_disc)
 		flags |= TS_SEG_DISCONTINUITY;
 	s->pending_disc = false;
-	if (s->consumed == 0) {
+	if (!s->seg_open) {
 		rc = rec_out_seg_begin(&s->out, flags, d->url);
 		if (rc < 0)
 			goto out;
+		s->seg_open = true;
 	}
 	for (;;) {
 		r = rec_fetch_read(s->fetch, d->seq, s->in, sizeof(s->in), 50);
@@ -631,6 +633,7 @@ static int consume(struct hls *s)
 		goto out;
 	}
 	rc = rec_out_seg_end(&s->out, r == 0 ? d->dur_ms : 0, &si);
+	s->seg_open = false;
 	if (rc < 0)
 		goto out;
 	if (r < 0) {
@@ -706,6 +709,7 @@ static int refresh(struct hls *s)
 		/* A resumed encrypted segment would need the CBC state: restart it instead. */
 		if (d->enc && s->consumed) {
 			rc = rec_out_seg_end(&s->out, 0, NULL);
+			s->seg_open = false;
 			if (rc < 0)
 				return rc;
 			s->consumed = 0;
@@ -716,8 +720,9 @@ static int refresh(struct hls *s)
 		if (rc < 0)
 			return rc;
 		s->next_submit = s->next_consume + 1;
-	} else if (s->consumed) {
+	} else if (s->seg_open) {
 		rc = rec_out_seg_end(&s->out, 0, NULL);
+		s->seg_open = false;
 		s->consumed = 0;
 		if (rc < 0)
 			return rc;
