@@ -19,12 +19,10 @@ struct mp4 {
 	struct storage_file f;
 	char path[512];
 	const char *url;
-	struct http_response *rs; /* of the running request (status checked for Range) */
+	struct http_response *rs; /* of the running request (sizes; http skips ignored Ranges) */
 	/* the running transfer: file bytes [src, src_end) land at dst */
 	int64_t src;              /* next source offset expected */
 	int64_t dst_shift;        /* file offset = source offset + dst_shift */
-	int64_t req_start;        /* Range start of the running request */
-	int64_t skip;             /* bytes to drop (server ignored Range) */
 	int64_t total;            /* source size, -1 unknown */
 	/* layout discovery (plain pass) */
 	struct mp4_scan scan;
@@ -84,18 +82,6 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 	struct mp4 *m = ctx;
 	int rc;
 
-	if (m->rs && m->rs->status == 200 && m->req_start > 0 && m->skip == 0) {
-		/* The server ignored our Range: the body starts at 0 again. */
-		m->skip = m->req_start;
-		m->req_start = 0;
-	}
-	if (m->skip) {
-		size_t k = (size_t)MIN((int64_t)n, m->skip);
-
-		m->skip -= (int64_t)k;
-		p += k;
-		n -= k;
-	}
 	if (m->total < 0 && m->rs) {
 		if (m->rs->range_total > 0)
 			m->total = m->rs->range_total;
@@ -172,8 +158,6 @@ static int transfer(struct mp4 *m, int64_t end)
 		rq.range_start = m->src;
 		rq.range_end = end >= 0 ? end - 1 : -1;
 		rq.max_retries = 0;
-		m->req_start = m->src;
-		m->skip = 0;
 		m->rs = &rs;
 		rc = http_get(m->c->http, &rq, &rs, mp4_body, m);
 		m->rs = NULL;
