@@ -77,7 +77,6 @@ struct hls {
 	struct hls_desc desc[NDESC];
 	int key_next;
 	struct hls_key keys[CONFIG_HLS_KEY_CACHE];
-	uint8_t in[CHUNK];
 	uint8_t dec[CHUNK + 32];
 };
 
@@ -563,10 +562,15 @@ static int consume(struct hls *s)
 		s->seg_open = true;
 	}
 	for (;;) {
-		r = rec_fetch_read(s->fetch, d->seq, s->in, sizeof(s->in), 50);
+		const uint8_t *data;
+
+		r = rec_fetch_peek(s->fetch, d->seq, &data, 50);
 		if (r > 0) {
+			/* Fed straight from the fetcher's buffer: no copy on the way to the remuxer. */
+			r = MIN(r, CHUNK);
 			last_progress = hal_now_ms();
-			rc = feed(s, &a, d->enc, s->in, (size_t)r);
+			rc = feed(s, &a, d->enc, data, (size_t)r);
+			rec_fetch_consume(s->fetch, d->seq, (size_t)r);
 			if (rc < 0)
 				goto out;
 			s->consumed += r;
