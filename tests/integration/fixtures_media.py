@@ -355,6 +355,8 @@ def record(url, out, *args, timeout=90):
     p = subprocess.run(record_cmd(url, out, *args), capture_output=True, text=True,
                        timeout=timeout)
     events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    # Under the ASan/UBSan build a report is a failure whatever the exit code says.
+    assert "Sanitizer" not in p.stderr and "runtime error" not in p.stderr, p.stderr[-4000:]
     return Rec(p.returncode, events, p.stderr, time.monotonic() - t)
 
 
