@@ -10,22 +10,6 @@
 #include "core/rec_priv.h"
 #include "core/rec_util.h"
 
-const char *rec_kind_name(enum rec_kind k)
-{
-	switch (k) {
-	case REC_HLS_LIVE:
-		return "hls_live";
-	case REC_HLS_BASIC:
-		return "hls_basic";
-	case REC_HLS_M4S:
-		return "hls_m4s";
-	case REC_MP4:
-		return "mp4";
-	default:
-		return "unknown";
-	}
-}
-
 int rec_fail(struct rec_ctx *c, int rc, const char *fmt, ...)
 {
 	va_list ap;
