@@ -70,6 +70,53 @@ def segment(src_ts, out_dir, seg=2, prefix="s"):
     return segs
 
 
+def split_ts(src_ts, out_dir, seg=2, prefix="s"):
+    """Cuts a TS at video key frames (random_access_indicator) about every seg seconds,
+    keeping every timestamp as it is (ffmpeg's segmenters rebase them). Each piece starts
+    with the source's PAT and PMT. Returns [(name, duration)]."""
+    data = open(src_ts, "rb").read()
+    pkts = [data[i:i + 188] for i in range(0, len(data) - 187, 188)]
+    psi = [p for p in pkts[:20] if ((p[1] & 0x1F) << 8 | p[2]) in (0, 0x1000)][:2]
+
+    def pes_pts(p):
+        off = 4
+        if p[3] & 0x20:
+            off += 1 + p[4]
+        if not (p[1] & 0x40) or p[off:off + 3] != b"\x00\x00\x01" or not p[off + 7] & 0x80:
+            return None
+        b = p[off + 9:off + 14]
+        return ((b[0] >> 1) & 7) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
+
+    cuts, starts, last_cut = [], [], None
+    for i, p in enumerate(pkts):
+        pid = (p[1] & 0x1F) << 8 | p[2]
+        if pid != 0x100:
+            continue
+        pts = pes_pts(p)
+        if pts is None:
+            continue
+        key = bool(p[3] & 0x20) and p[4] > 0 and bool(p[5] & 0x40)
+        if key and (last_cut is None or ((pts - last_cut) % (1 << 33)) >= seg * 90000 - 1000):
+            cuts.append(i)
+            starts.append(pts)
+            last_cut = pts
+    end_pts = max((x for x in (pes_pts(p) for p in pkts[-400:]) if x is not None),
+                  key=lambda x: (x - starts[0]) % (1 << 33))
+    os.makedirs(out_dir, exist_ok=True)
+    out = []
+    for k, c in enumerate(cuts):
+        name = "%s%03d.ts" % (prefix, k)
+        stop = cuts[k + 1] if k + 1 < len(cuts) else len(pkts)
+        first = 0 if k == 0 else c
+        with open(os.path.join(out_dir, name), "wb") as f:
+            if k:
+                f.write(b"".join(psi))
+            f.write(b"".join(pkts[first:stop]))
+        nxt = starts[k + 1] if k + 1 < len(cuts) else end_pts + 3600
+        out.append((name, ((nxt - starts[k]) % (1 << 33)) / 90000.0))
+    return out
+
+
 def playlist(path, segs, target=None, seq=0, endlist=True, head=(), extra=None):
     """Writes a media playlist: segs = [(uri, duration)], extra = {index: [tag lines before]}."""
     target = target or max(1, int(max(d for _, d in segs) + 0.999))
@@ -117,7 +164,7 @@ class MediaLib:
             src_ts = os.path.join(d, "src.ts")
             encode(src_ts, size=size, dur=dur, tone=tone, src=src, ts_offset=ts_offset,
                    gop_s=min(seg, 1))
-            segs = segment(src_ts, d, seg)
+            segs = split_ts(src_ts, d, seg) if ts_offset is not None else segment(src_ts, d, seg)
             os.unlink(src_ts)
             playlist(os.path.join(d, "index.m3u8"), segs)
             return d, segs
