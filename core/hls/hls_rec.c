@@ -66,6 +66,8 @@ struct hls {
 	uint32_t pl_hash;
 	int fail_pl;               /* consecutive failed playlist loads */
 	int fail_seg;              /* consecutive failed segments */
+	int64_t last_advance;      /* ms when the live playlist last gained a segment */
+	uint64_t seen_end;         /* highest one-past-last sequence seen */
 	bool refreshed;            /* a refresh happened and no segment completed since */
 	int64_t consumed;          /* bytes of the current segment already fed */
 	bool seg_open;             /* the remuxer has the current segment open */
@@ -198,26 +200,24 @@ static int choose_variant(struct hls *s, bool repick)
 	}
 }
 
-/* Loads master (when there is one) and media playlist from the current stream URL. */
+/* Loads the current stream URL (master or media playlist) and, for a master, the variant. */
 static int load_from_top(struct hls *s, bool repick)
 {
 	char final[HTTP_URL_MAX];
 	int rc;
 
-	if (s->have_master) {
-		rc = fetch_playlist(s, s->c->res.url, s->master_url);
-		if (rc < 0)
-			return rc;
-		if (m3u8_probe(s->buf, s->len) == M3U8_MASTER) {
-			rc = choose_variant(s, repick);
-			if (rc < 0)
-				return rc;
-		} else {
-			/* The renewed URL names the media playlist itself. */
-			snprintf(s->media_url, sizeof(s->media_url), "%s", s->master_url);
-			return parse_media(s);
-		}
+	rc = fetch_playlist(s, s->c->res.url, final);
+	if (rc < 0)
+		return rc;
+	if (m3u8_probe(s->buf, s->len) != M3U8_MASTER) {
+		snprintf(s->media_url, sizeof(s->media_url), "%s", final);
+		return parse_media(s);
 	}
+	s->have_master = true;
+	snprintf(s->master_url, sizeof(s->master_url), "%s", final);
+	rc = choose_variant(s, repick);
+	if (rc < 0)
+		return rc;
 	rc = fetch_playlist(s, s->media_url, final);
 	if (rc < 0)
 		return rc;
@@ -244,6 +244,11 @@ static uint64_t live_start(const struct hls *s)
 		acc += s->pl->seg[i].duration_ms;
 	}
 	return s->pl->media_sequence + (uint64_t)i;
+}
+
+static int stall_ms(const struct hls *s)
+{
+	return MAX(CONFIG_HLS_STALL_TARGETS * target_ms(s), CONFIG_HLS_STALL_MIN_S * 1000);
 }
 
 static void schedule_reload(struct hls *s, bool changed)
@@ -311,6 +316,13 @@ static int reload(struct hls *s)
 		return 0;
 	}
 	s->fail_pl = 0;
+	if (last_seq(s) > s->seen_end) {
+		s->seen_end = last_seq(s);
+		s->last_advance = hal_now_ms();
+	} else if (s->live && hal_now_ms() - s->last_advance > 2 * (int64_t)stall_ms(s)) {
+		return rec_fail(s->c, -ERR_TIMEOUT, "The live playlist has not advanced for %d s.",
+				(int)((hal_now_ms() - s->last_advance) / 1000));
+	}
 	h = fnv1a(s->buf, s->len);
 	schedule_reload(s, h != s->pl_hash);
 	s->pl_hash = h;
@@ -384,8 +396,6 @@ static int submit_more(struct hls *s)
 			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period. */
 			d->used = false;
 			s->pending_disc = true;
-			if (s->next_consume == s->next_submit)
-				s->next_consume++;
 			s->next_submit++;
 			continue;
 		}
@@ -513,11 +523,6 @@ static int feed(struct hls *s, struct aes128_dec *a, bool enc, const uint8_t *p,
 	return rc;
 }
 
-static int stall_ms(const struct hls *s)
-{
-	return MAX(CONFIG_HLS_STALL_TARGETS * target_ms(s), CONFIG_HLS_STALL_MIN_S * 1000);
-}
-
 /*
  * Writes segment next_consume. Returns 0 when it was written or skipped after failing,
  * -ERR_FORBIDDEN to ask for a refresh, or a fatal error.
@@ -529,11 +534,16 @@ static int consume(struct hls *s)
 	struct ts_segment_info si;
 	uint8_t key[16], iv[16];
 	unsigned flags;
-	int64_t last_progress = hal_now_ms();
+	int64_t last_progress = hal_now_ms(), last_cancel_check = last_progress;
 	int rc = 0, r;
 
+	if (!d->used && d->seq == s->next_consume) {
+		s->next_consume++; /* an EXT-X-GAP segment: nothing was fetched */
+		return 0;
+	}
 	if (!d->used || d->seq != s->next_consume)
-		return -ENOENT;
+		return rec_fail(s->c, -ERR_FAILURE, "Internal error: segment %llu was not queued.",
+				(unsigned long long)s->next_consume);
 	if (d->has_map) {
 		rc = load_map(s, d);
 		if (rc < 0)
@@ -569,6 +579,14 @@ static int consume(struct hls *s)
 			/* Fed straight from the fetcher's buffer: no copy on the way to the remuxer. */
 			r = MIN(r, CHUNK);
 			last_progress = hal_now_ms();
+			/* A trickling download never times out the wait: look at the cancel fd here too. */
+			if (last_progress - last_cancel_check >= 50) {
+				last_cancel_check = last_progress;
+				if (rec_cancelled(s->c->cancel_fd)) {
+					rc = -ERR_CANCELLED;
+					goto out;
+				}
+			}
 			rc = feed(s, &a, d->enc, data, (size_t)r);
 			rec_fetch_consume(s->fetch, d->seq, (size_t)r);
 			if (rc < 0)
@@ -684,8 +702,6 @@ static int refresh(struct hls *s)
 	if (rc < 0)
 		return rc;
 	s->refreshed = true;
-	if (!s->have_master)
-		snprintf(s->media_url, sizeof(s->media_url), "%s", s->c->res.url);
 	rc = load_from_top(s, true);
 	if (rc < 0)
 		return rc;
@@ -825,6 +841,8 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 		 (unsigned long long)s->pl->media_sequence);
 	s->pl_hash = fnv1a(s->buf, s->len);
 	schedule_reload(s, true);
+	s->seen_end = last_seq(s);
+	s->last_advance = hal_now_ms();
 	s->next_submit = s->next_consume = s->live ? live_start(s) : s->pl->media_sequence;
 	rc = rec_out_init(&s->out, c);
 	if (rc < 0)
@@ -849,6 +867,9 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 	rec_out_free(&s->out);
 	if (rc == 0 && s->out.seg_total == 0)
 		rc = rec_fail(c, -ERR_PROTOCOL, "No segment could be recorded.");
+	/* A recording that failed before its first segment leaves no empty section file. */
+	if (rc < 0 && rc != -ERR_CANCELLED && s->out.seg_total == 0)
+		rec_cleanup(c->p->rec_dir);
 out:
 	free(s->master);
 	free(s->pl);

@@ -263,3 +263,30 @@ def test_stalled_stream_ends_in_timeout_error(media, httpd, tmp_path):
     r = record(httpd.url("/index.m3u8"), tmp_path, timeout=60)
     assert r.rc == 1
     assert r.stop["error_id"] == "timeout", r
+
+
+def test_gap_segment_is_not_fetched(media, httpd, tmp_path):
+    d, segs = media.vod()
+    httpd.serve_dir(d)
+    body = open(os.path.join(d, "index.m3u8")).read().replace(
+        "#EXTINF:", "#EXT-X-GAP\n#EXTINF:", 3).replace("#EXT-X-GAP\n", "", 2)
+    httpd.content("/gap.m3u8", body)
+    r = record(httpd.url("/gap.m3u8"), tmp_path, "--buffering", "2")
+    assert r.rc == 0, r
+    assert httpd.hits["/" + segs[2][0]] == 0
+    check_file(tmp_path / "stream_0.ts", 6.0)
+
+
+@pytest.mark.slow
+def test_live_playlist_that_stops_advancing_is_a_timeout(media, httpd, tmp_path):
+    """A frozen live playlist ends in an error after 2 x the stall watchdog, not a hang."""
+    d, segs = media.vod("pool", dur=8, seg=1)
+    httpd.serve_dir(d)
+    body = open(os.path.join(d, "index.m3u8")).read().replace("#EXT-X-ENDLIST\n", "")
+    httpd.content("/frozen.m3u8", body)
+    r = record(httpd.url("/frozen.m3u8"), tmp_path, "--buffering", "1", timeout=60)
+    assert r.rc == 1
+    assert r.stop["error_id"] == "timeout", r
+    assert 19 < r.elapsed < 40, r.elapsed
+    # What was recorded before stays playable.
+    assert tscheck(tmp_path / "stream_0.ts") == []
