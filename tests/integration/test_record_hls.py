@@ -96,6 +96,15 @@ def test_aes128(media, httpd, tmp_path, with_iv, rotate):
     assert httpd.hits["/key1.bin"] == (1 if rotate else 0)
 
 
+def test_fmp4_segments_are_recorded_as_hls_m4s(media, httpd, tmp_path):
+    httpd.serve_dir(media.fmp4())
+    r = record(httpd.url("/index.m3u8"), tmp_path, "--buffering", "2")
+    assert r.rc == 0, r
+    assert [s["recorder_id"] for s in r.starts] == ["hls_m4s"]
+    check_file(tmp_path / "stream_0.ts", 8.0)
+    assert httpd.hits["/init.mp4"] == 1  # the init section is loaded once
+
+
 def test_discontinuity_between_encodes_is_one_section(media, httpd, tmp_path):
     d, total = media.disc_pair()
     httpd.serve_dir(d)
