@@ -27,8 +27,12 @@ int rec_refresh(struct rec_ctx *c);
 /* Applies c->res.headers to a session. */
 int rec_apply_headers(struct rec_ctx *c, struct http_session *s);
 
-/* HLS recorder: body[0..n) is the first playlist, fetched from url (final URL). */
-int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url);
+/*
+ * HLS recorder: buf[0..n) is the first playlist, fetched from url (final URL). buf (cap
+ * bytes, CONFIG_HLS_PLAYLIST_MAX_KB) is lent for the whole recording: playlist reloads
+ * reuse it; the caller frees it afterwards.
+ */
+int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char *url);
 /* Raw MPEG-TS over HTTP, recorded as one live section. */
 int rec_rawts(struct rec_ctx *c, const char *url);
 /* Progressive MP4 download to stream_0.mp4. */

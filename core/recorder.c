@@ -177,7 +177,8 @@ static int probe_and_run(struct rec_ctx *c)
 		}
 		switch (pr.kind) {
 		case PROBE_PLAYLIST:
-			rc = hls_record(c, pr.buf, pr.len, rs.final_url[0] ? rs.final_url : c->res.url);
+			rc = hls_record(c, pr.buf, pr.cap, pr.len,
+					rs.final_url[0] ? rs.final_url : c->res.url);
 			break;
 		case PROBE_TS:
 			free(pr.buf);

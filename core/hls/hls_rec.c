@@ -69,6 +69,7 @@ struct hls {
 	int64_t last_advance;      /* ms when the live playlist last gained a segment */
 	uint64_t seen_end;         /* highest one-past-last sequence seen */
 	bool refreshed;            /* a refresh happened and no segment completed since */
+	bool need_refresh;         /* a reload got 401/403: refresh after the current segment */
 	int64_t consumed;          /* bytes of the current segment already fed */
 	bool seg_open;             /* the remuxer has the current segment open */
 	/* fMP4 init section in use */
@@ -524,6 +525,23 @@ static int feed(struct hls *s, struct aes128_dec *a, bool enc, const uint8_t *p,
 }
 
 /*
+ * Reload while a segment downloads. A 401/403 on the playlist does not cut the segment
+ * short (its own URL may still work): the refresh waits until it is written.
+ */
+static int reload_during_segment(struct hls *s)
+{
+	int rc = reload(s);
+
+	if (rc == -ERR_FORBIDDEN) {
+		s->need_refresh = true;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	return submit_more(s);
+}
+
+/*
  * Writes segment next_consume. Returns 0 when it was written or skipped after failing,
  * -ERR_FORBIDDEN to ask for a refresh, or a fatal error.
  */
@@ -625,22 +643,16 @@ static int consume(struct hls *s)
 					      stall_ms(s) / 1000);
 				goto out;
 			}
-			if (s->live && now >= s->next_reload) {
-				rc = reload(s);
-				if (rc < 0)
-					goto out;
-				rc = submit_more(s);
+			if (s->live && now >= s->next_reload && !s->need_refresh) {
+				rc = reload_during_segment(s);
 				if (rc < 0)
 					goto out;
 			}
 		} else {
 			break; /* download failed after its retries */
 		}
-		if (s->live && hal_now_ms() >= s->next_reload) {
-			rc = reload(s);
-			if (rc < 0)
-				goto out;
-			rc = submit_more(s);
+		if (s->live && hal_now_ms() >= s->next_reload && !s->need_refresh) {
+			rc = reload_during_segment(s);
 			if (rc < 0)
 				goto out;
 		}
@@ -698,6 +710,7 @@ static int refresh(struct hls *s)
 		return rec_fail(s->c, -ERR_FORBIDDEN,
 				"Access was refused again right after renewing the stream URL.");
 	rec_fetch_reset(s->fetch);
+	s->need_refresh = false;
 	rc = rec_refresh(s->c);
 	if (rc < 0)
 		return rc;
@@ -762,7 +775,7 @@ static int run(struct hls *s)
 			return rc;
 		if (s->next_consume < s->next_submit) {
 			rc = consume(s);
-			if (rc == -ERR_FORBIDDEN)
+			if (rc == -ERR_FORBIDDEN || (rc == 0 && s->need_refresh))
 				rc = refresh(s);
 			if (rc < 0)
 				return rc;
@@ -788,7 +801,7 @@ static int run(struct hls *s)
 	}
 }
 
-int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url)
+int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char *url)
 {
 	struct hls *s = calloc(1, sizeof(*s));
 	int rc, type;
@@ -796,16 +809,15 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 	if (!s)
 		return -ENOMEM;
 	s->c = c;
-	s->cap = (size_t)CONFIG_HLS_PLAYLIST_MAX_KB << 10;
-	s->buf = malloc(s->cap);
+	s->cap = cap;
+	s->buf = buf;
+	s->len = MIN(n, cap);
 	s->pl = malloc(sizeof(*s->pl));
 	s->master = malloc(sizeof(*s->master));
-	if (!s->buf || !s->pl || !s->master) {
+	if (!s->pl || !s->master) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memcpy(s->buf, body, MIN(n, s->cap));
-	s->len = MIN(n, s->cap);
 	s->t_last_req = hal_now_ms();
 	type = m3u8_probe(s->buf, s->len);
 	if (type == M3U8_MASTER) {
@@ -873,7 +885,6 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 out:
 	free(s->master);
 	free(s->pl);
-	free(s->buf);
 	free(s);
 	return rc;
 }

@@ -299,3 +299,21 @@ def test_live_playlist_that_stops_advancing_is_a_timeout(media, httpd, tmp_path)
     assert 19 < r.elapsed < 40, r.elapsed
     # What was recorded before stays playable.
     assert tscheck(tmp_path / "stream_0.ts") == []
+
+
+@pytest.mark.slow
+def test_live_playlist_403_is_refreshed_without_losing_the_segment(media, httpd, live_hls,
+                                                                   tmp_path):
+    d, segs = media.vod("pool", dur=8, seg=1)
+    live = live_hls(httpd, d, segs, seg=1.0, window=6)
+
+    def expiring(req, _orig=live.playlist):
+        if httpd.hits["/live/index.m3u8"] == 3:
+            return Response(403)
+        return _orig(req)
+    httpd.route("/live/index.m3u8", expiring)
+    r = record(httpd.url("/live/index.m3u8"), tmp_path, "--buffering", "2", "--duration", "5")
+    assert r.rc == 0, r
+    assert any("renewed" in e["msg"] for e in r.of("log")), r
+    assert not any("skipped" in e["msg"] for e in r.of("log")), r
+    check_file(tmp_path / "stream_0.ts", 5.0, tol=1.1)
