@@ -22,20 +22,20 @@ struct slot {
 	struct http_session *http;
 	enum slot_state state;
 	struct rec_fetch_job job;
-	int rc;                 /* final result when DONE/FAILED */
-	int64_t delivered;      /* body bytes of the job handed to the ring (after skip) */
-	int64_t received;       /* body bytes received in the current attempt */
+	int rc;		   /* final result when DONE/FAILED */
+	int64_t delivered; /* body bytes of the job handed to the ring (after skip) */
+	int64_t received;  /* body bytes received in the current attempt */
 	int64_t last_byte_ms;
-	bool abandon;           /* the reader gave the job up: stop at once */
+	bool abandon; /* the reader gave the job up: stop at once */
 	uint8_t *ring;
-	size_t head, len;       /* unread bytes: ring[head .. head+len) modulo cap */
+	size_t head, len; /* unread bytes: ring[head .. head+len) modulo cap */
 };
 
 struct rec_fetch {
-	pthread_mutex_t mu;     /* protects everything below and every slot's fields */
-	pthread_cond_t cv;      /* any slot changed state or ring fill */
+	pthread_mutex_t mu; /* protects everything below and every slot's fields */
+	pthread_cond_t cv;  /* any slot changed state or ring fill */
 	bool quit;
-	bool aborting;          /* reset in progress: fetchers must drop their jobs */
+	bool aborting; /* reset in progress: fetchers must drop their jobs */
 	uint64_t window_first;
 	int abort_rd, abort_wr; /* readable while aborting: the sessions' cancel fd */
 	int nslots;

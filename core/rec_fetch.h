@@ -18,10 +18,10 @@ struct rec_fetch;
 /* One segment download. */
 struct rec_fetch_job {
 	char url[HTTP_URL_MAX];
-	int64_t off, len;       /* byte range (BYTERANGE); len < 0: whole resource */
-	uint64_t seq;           /* media sequence number, the job's identity */
-	int64_t skip;           /* bytes at the start already consumed (resubmitted job) */
-	int retry_cap_ms;       /* largest backoff (half the target duration) */
+	int64_t off, len; /* byte range (BYTERANGE); len < 0: whole resource */
+	uint64_t seq;	  /* media sequence number, the job's identity */
+	int64_t skip;	  /* bytes at the start already consumed (resubmitted job) */
+	int retry_cap_ms; /* largest backoff (half the target duration) */
 };
 
 /*

@@ -11,11 +11,11 @@ struct rec_ctx {
 	const struct rec_hooks *h;
 	struct http_session *http; /* caller's session: playlists, keys, init sections */
 	int cancel_fd;
-	char *msg;                 /* caller's error sentence buffer (may be NULL) */
+	char *msg; /* caller's error sentence buffer (may be NULL) */
 	size_t cap;
 	struct resolve_result res; /* current stream (replaced by a refresh) */
-	enum rec_kind kind;        /* recorder chosen after probing */
-	int n_refresh;             /* re-resolves done so far */
+	enum rec_kind kind;	   /* recorder chosen after probing */
+	int n_refresh;		   /* re-resolves done so far */
 };
 
 /* Sets the error sentence (first one wins) and logs it; returns rc. */

@@ -1,4 +1,5 @@
-/* `streamingserver --record URL -o DIR ...`: the recorder engine without a client, JSON lines out. */
+/* `streamingserver --record URL -o DIR ...`: the recorder engine without a client, JSON lines out.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,8 +108,9 @@ static void print_stop(struct cli *cl, int rc, const char *msg)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: streamingserver --record URL -o DIR [--quality Q] [--buffering N]\n"
-			"                        [--duration S] [-H 'Name: value']... [--insecure]\n");
+	fprintf(stderr,
+		"usage: streamingserver --record URL -o DIR [--quality Q] [--buffering N]\n"
+		"                        [--duration S] [-H 'Name: value']... [--insecure]\n");
 	return 2;
 }
 
@@ -116,7 +118,7 @@ int record_main(int argc, char **argv)
 {
 	struct rec_params p;
 	struct rec_hooks h;
-	struct cli cl = { NULL, NULL, REC_AUTO };
+	struct cli cl = {NULL, NULL, REC_AUTO};
 	struct http_session_opts o;
 	struct http_session *http = NULL;
 	sigset_t sigs;

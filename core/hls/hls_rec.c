@@ -23,9 +23,9 @@
 struct hls_desc {
 	uint64_t seq;
 	bool used;
-	unsigned flags;      /* TS_SEG_* */
+	unsigned flags; /* TS_SEG_* */
 	uint32_t dur_ms;
-	bool enc;            /* AES-128 */
+	bool enc; /* AES-128 */
 	bool has_iv;
 	uint8_t iv[16];
 	char url[HTTP_URL_MAX];
@@ -46,7 +46,7 @@ struct hls {
 	struct rec_out out;
 	struct rec_fetch *fetch;
 	/* playlists */
-	uint8_t *buf;              /* playlist bytes; the parsed views point here */
+	uint8_t *buf; /* playlist bytes; the parsed views point here */
 	size_t cap, len;
 	struct m3u8_media *pl;
 	struct m3u8_master *master;
@@ -60,18 +60,18 @@ struct hls {
 	/* timeline */
 	bool live;
 	uint64_t next_submit, next_consume;
-	bool pending_disc;         /* next consumed segment starts after a gap */
-	int64_t t_last_req;        /* ms when the last playlist request began */
+	bool pending_disc;  /* next consumed segment starts after a gap */
+	int64_t t_last_req; /* ms when the last playlist request began */
 	int64_t next_reload;
 	uint32_t pl_hash;
-	int fail_pl;               /* consecutive failed playlist loads */
-	int fail_seg;              /* consecutive failed segments */
-	int64_t last_advance;      /* ms when the live playlist last gained a segment */
-	uint64_t seen_end;         /* highest one-past-last sequence seen */
-	bool refreshed;            /* a refresh happened and no segment completed since */
-	bool need_refresh;         /* a reload got 401/403: refresh after the current segment */
-	int64_t consumed;          /* bytes of the current segment already fed */
-	bool seg_open;             /* the remuxer has the current segment open */
+	int fail_pl;	      /* consecutive failed playlist loads */
+	int fail_seg;	      /* consecutive failed segments */
+	int64_t last_advance; /* ms when the live playlist last gained a segment */
+	uint64_t seen_end;    /* highest one-past-last sequence seen */
+	bool refreshed;	      /* a refresh happened and no segment completed since */
+	bool need_refresh;    /* a reload got 401/403: refresh after the current segment */
+	int64_t consumed;     /* bytes of the current segment already fed */
+	bool seg_open;	      /* the remuxer has the current segment open */
 	/* fMP4 init section in use */
 	bool fmp4;
 	char map_url[HTTP_URL_MAX];
@@ -124,8 +124,9 @@ static int fetch_playlist(struct hls *s, const char *url, char *final)
 	memset(&rs, 0, sizeof(rs));
 	rc = http_get_buf(s->c->http, url, &rs, s->buf, s->cap, &s->len);
 	if (rc == -ERR_TOO_LARGE)
-		return rec_fail(s->c, rc, "The playlist is larger than %d KiB "
-					  "(CONFIG_HLS_PLAYLIST_MAX_KB).",
+		return rec_fail(s->c, rc,
+				"The playlist is larger than %d KiB "
+				"(CONFIG_HLS_PLAYLIST_MAX_KB).",
 				CONFIG_HLS_PLAYLIST_MAX_KB);
 	if (rc < 0)
 		return rc;
@@ -191,8 +192,9 @@ static int choose_variant(struct hls *s, bool repick)
 				if (r->type == M3U8_MT_AUDIO && r->uri.n && v->audio.n &&
 				    r->group_id.n == v->audio.n &&
 				    !memcmp(r->group_id.p, v->audio.p, v->audio.n)) {
-					rec_note(s->c, "audio rendition in a separate playlist is not "
-						       "recorded (video variant only)");
+					rec_note(s->c,
+						 "audio rendition in a separate playlist is not "
+						 "recorded (video variant only)");
 					break;
 				}
 			}
@@ -394,7 +396,8 @@ static int submit_more(struct hls *s)
 		job.skip = 0;
 		job.retry_cap_ms = target_ms(s) / 2;
 		if (g->flags & M3U8_SEG_GAP) {
-			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period. */
+			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period.
+			 */
 			d->used = false;
 			s->pending_disc = true;
 			s->next_submit++;
@@ -460,7 +463,8 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 		return -ENOMEM;
 	if (d->map_len > (int64_t)b.cap) {
 		free(b.p);
-		return rec_fail(s->c, -ERR_TOO_LARGE, "The fMP4 init section is larger than %d KiB.",
+		return rec_fail(s->c, -ERR_TOO_LARGE,
+				"The fMP4 init section is larger than %d KiB.",
 				CONFIG_HLS_MAP_MAX_KB);
 	}
 	rc = http_get_buf(s->c->http, d->map_url, &rs, b.p, b.cap, &b.n);
@@ -469,7 +473,8 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 		if (d->map_off + d->map_len > (int64_t)b.n)
 			rc = -ERR_PROTOCOL;
 		else
-			memmove(b.p, b.p + d->map_off, (size_t)d->map_len), b.n = (size_t)d->map_len;
+			memmove(b.p, b.p + d->map_off, (size_t)d->map_len),
+				b.n = (size_t)d->map_len;
 	}
 	if (rc == 0 && d->enc) {
 		struct aes128_dec a;
@@ -501,8 +506,9 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 	if (rc == -ERR_FORBIDDEN || rc == -ERR_CANCELLED)
 		return rc;
 	if (rc < 0)
-		return rec_fail(s->c, rc, rc == -ERR_DRM ? "The fMP4 stream is DRM protected."
-							 : "The fMP4 init section is unusable.");
+		return rec_fail(s->c, rc,
+				rc == -ERR_DRM ? "The fMP4 stream is DRM protected."
+					       : "The fMP4 init section is unusable.");
 	snprintf(s->map_url, sizeof(s->map_url), "%s", d->map_url);
 	s->map_off = d->map_off;
 	s->map_len = d->map_len;
@@ -594,10 +600,12 @@ static int consume(struct hls *s)
 
 		r = rec_fetch_peek(s->fetch, d->seq, &data, 50);
 		if (r > 0) {
-			/* Fed straight from the fetcher's buffer: no copy on the way to the remuxer. */
+			/* Fed straight from the fetcher's buffer: no copy on the way to the
+			 * remuxer. */
 			r = MIN(r, CHUNK);
 			last_progress = hal_now_ms();
-			/* A trickling download never times out the wait: look at the cancel fd here too. */
+			/* A trickling download never times out the wait: look at the cancel fd here
+			 * too. */
 			if (last_progress - last_cancel_check >= 50) {
 				last_cancel_check = last_progress;
 				if (rec_cancelled(s->c->cancel_fd)) {
@@ -615,7 +623,8 @@ static int consume(struct hls *s)
 				size_t k;
 
 				if (aes128_dec_final(&a, s->dec, &k) < 0) {
-					rec_note(s->c, "segment %llu: bad AES padding (wrong key or IV?)",
+					rec_note(s->c,
+						 "segment %llu: bad AES padding (wrong key or IV?)",
 						 (unsigned long long)d->seq);
 					r = -ERR_PARSE;
 					break;
@@ -686,7 +695,8 @@ static int consume(struct hls *s)
 		s->fail_seg = 0;
 		s->refreshed = false;
 		if (si.skipped)
-			rec_note(s->c, "segment %llu: %llu bytes of garbage or truncated data dropped",
+			rec_note(s->c,
+				 "segment %llu: %llu bytes of garbage or truncated data dropped",
 				 (unsigned long long)d->seq, (unsigned long long)si.skipped);
 	}
 	rc = 0;
@@ -848,8 +858,8 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	s->fmp4 = s->pl->n_maps > 0;
 	c->kind = s->fmp4 ? REC_HLS_M4S : s->live ? REC_HLS_LIVE : REC_HLS_BASIC;
 	rec_log_line(c->p->rec_dir, -1, 0, NULL, "media-playlist-ready");
-	rec_note(c, "%s playlist: %d segments, target %u s, sequence %llu", s->live ? "live" : "VOD",
-		 s->pl->n_segments, s->pl->target_duration_s,
+	rec_note(c, "%s playlist: %d segments, target %u s, sequence %llu",
+		 s->live ? "live" : "VOD", s->pl->n_segments, s->pl->target_duration_s,
 		 (unsigned long long)s->pl->media_sequence);
 	s->pl_hash = fnv1a(s->buf, s->len);
 	schedule_reload(s, true);

@@ -77,7 +77,8 @@ static void test_cleanup_and_log(void **state)
 	f = fopen(line, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	assert_int_equal(strlen(line), 12 + strlen(" STS 000/005: http://h/seg5.ts - buffering-complete\n"));
+	assert_int_equal(strlen(line),
+			 12 + strlen(" STS 000/005: http://h/seg5.ts - buffering-complete\n"));
 	assert_string_equal(line + 12, " STS 000/005: http://h/seg5.ts - buffering-complete\n");
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_string_equal(line + 12, " STS -01/---: none - new-section\n");
@@ -98,7 +99,8 @@ static void test_url_public(void **state)
 	assert_string_equal(out, "https://cdn.example/a/b.ts");
 	rec_url_public("seg.ts?x", out, sizeof(out));
 	assert_string_equal(out, "seg.ts");
-	rec_url_public("http://h/averyveryveryveryveryveryveryveryveryverylongpathname.ts", out, 20);
+	rec_url_public("http://h/averyveryveryveryveryveryveryveryveryverylongpathname.ts", out,
+		       20);
 	assert_int_equal(strlen(out), 19);
 }
 
