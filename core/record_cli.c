@@ -172,6 +172,8 @@ int record_main(int argc, char **argv)
 		return usage();
 	cl.rec_dir = p.rec_dir;
 	cl.url = argv[1];
+	/* A file size limit must end in disk_full (EFBIG), not kill the process. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* SIGINT/SIGTERM become the cancel fd: blocked here (and in the fetcher threads). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);

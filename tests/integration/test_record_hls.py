@@ -317,3 +317,42 @@ def test_live_playlist_403_is_refreshed_without_losing_the_segment(media, httpd,
     assert any("renewed" in e["msg"] for e in r.of("log")), r
     assert not any("skipped" in e["msg"] for e in r.of("log")), r
     check_file(tmp_path / "stream_0.ts", 5.0, tol=1.1)
+
+
+def _whole_packets(path):
+    size = os.path.getsize(path)
+    assert size > 0 and size % 188 == 0, size
+    dur, err = probe(path)
+    assert err == "", err
+    return dur
+
+
+def test_full_disk_is_disk_full_and_the_file_stays_playable(media, httpd, tmp_path):
+    """A file size limit (EFBIG, like a full disk) mid-recording: disk_full, whole packets."""
+    d, segs = media.vod()
+    httpd.serve_dir(d)
+    import resource
+    import subprocess
+    from fixtures_media import record_cmd
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1500000, 1500000))
+    p = subprocess.run(record_cmd(httpd.url("/index.m3u8"), tmp_path, "--buffering", "1"),
+                       capture_output=True, text=True, timeout=60, preexec_fn=limit)
+    assert p.returncode == 1, p
+    assert '"error_id":"disk_full"' in p.stdout, p.stdout
+    assert 0 < _whole_packets(tmp_path / "stream_0.ts") < 8.0
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_a_playable_file(media, httpd, live_hls, tmp_path):
+    d, segs = media.vod("pool", dur=8, seg=1)
+    live_hls(httpd, d, segs, seg=1.0, window=6)
+    p = start_record(httpd.url("/live/index.m3u8"), tmp_path, "--buffering", "1")
+    line = p.stdout.readline()
+    while line and not line.startswith('["start"'):
+        line = p.stdout.readline()
+    time.sleep(1.5)
+    p.kill()
+    p.wait(5)
+    assert _whole_packets(tmp_path / "stream_0.ts") > 0.5
