@@ -77,7 +77,7 @@ int aes128_dec_update(struct aes128_dec *d, const uint8_t *in, size_t n, uint8_t
 	}
 	whole = n & ~(size_t)15;
 	if (whole) {
-		memcpy(out + o, in, whole);
+		memmove(out + o, in, whole); /* in and out may be the same buffer */
 		cbc_run(d, out + o, whole);
 		o += whole;
 	}

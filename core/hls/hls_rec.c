@@ -443,14 +443,28 @@ static int get_key(struct hls *s, const char *url, uint8_t key[16])
 	return 0;
 }
 
+struct membuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+/* Body callback collecting into a membuf; -ERR_TOO_LARGE past its cap. */
+static int buf_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct membuf *b = ctx;
+
+	if (n > b->cap - b->n)
+		return -ERR_TOO_LARGE;
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	return 0;
+}
+
 /* Loads and hands over the fMP4 init section of d when it differs from the one in use. */
 static int load_map(struct hls *s, const struct hls_desc *d)
 {
 	struct http_response rs;
-	struct {
-		uint8_t *p;
-		size_t n, cap;
-	} b;
+	struct membuf b;
 	int rc;
 
 	if (s->map_loaded && !strcmp(s->map_url, d->map_url) && s->map_off == d->map_off &&
@@ -467,14 +481,21 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 				"The fMP4 init section is larger than %d KiB.",
 				CONFIG_HLS_MAP_MAX_KB);
 	}
-	rc = http_get_buf(s->c->http, d->map_url, &rs, b.p, b.cap, &b.n);
-	if (d->map_len >= 0 && rc == 0) {
-		/* http_get_buf has no Range: cut the byte range out of the whole resource. */
-		if (d->map_off + d->map_len > (int64_t)b.n)
-			rc = -ERR_PROTOCOL;
-		else
-			memmove(b.p, b.p + d->map_off, (size_t)d->map_len),
-				b.n = (size_t)d->map_len;
+	if (d->map_len >= 0) {
+		/* The init section is a byte range, often at the head of one big file. */
+		struct http_request rq;
+
+		http_request_init(&rq, d->map_url);
+		rq.range_start = d->map_off;
+		rq.range_end = d->map_off + d->map_len - 1;
+		rc = http_get(s->c->http, &rq, &rs, buf_body, &b);
+	} else {
+		rc = http_get_buf(s->c->http, d->map_url, &rs, b.p, b.cap, &b.n);
+	}
+	if (rc == -ERR_TOO_LARGE) {
+		free(b.p);
+		return rec_fail(s->c, rc, "The fMP4 init section is larger than %d KiB.",
+				CONFIG_HLS_MAP_MAX_KB);
 	}
 	if (rc == 0 && d->enc) {
 		struct aes128_dec a;

@@ -288,8 +288,9 @@ class MediaLib:
             return d, segs
         return self._once("garbage", build)
 
-    def fmp4(self):
-        """An fMP4 HLS VOD (EXT-X-MAP init.mp4 + .m4s segments), 8 s in 2 s segments."""
+    def fmp4(self, single_file=False):
+        """An fMP4 HLS VOD (EXT-X-MAP init.mp4 + .m4s segments), 8 s in 2 s segments; with
+        single_file, one file addressed by BYTERANGE (the init section too)."""
         def build(d):
             ff("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
                "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264",
@@ -297,9 +298,11 @@ class MediaLib:
                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "hls", "-hls_time", "2",
                "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
                "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename",
-               os.path.join(d, "f%03d.m4s"), os.path.join(d, "index.m3u8"))
+               os.path.join(d, "all.m4s" if single_file else "f%03d.m4s"),
+               *(["-hls_flags", "single_file"] if single_file else []),
+               os.path.join(d, "index.m3u8"))
             return d
-        return self._once("fmp4", build)
+        return self._once("fmp4-single" if single_file else "fmp4", build)
 
     def mp4(self, faststart=True):
         """A progressive MP4 (10 s), moov first (faststart) or at the end."""

@@ -105,6 +105,16 @@ def test_fmp4_segments_are_recorded_as_hls_m4s(media, httpd, tmp_path):
     assert httpd.hits["/init.mp4"] == 1  # the init section is loaded once
 
 
+def test_fmp4_single_file_with_byteranges(media, httpd, tmp_path):
+    d = media.fmp4(single_file=True)
+    body = open(os.path.join(d, "index.m3u8")).read()
+    assert "#EXT-X-BYTERANGE" in body
+    httpd.serve_dir(d)
+    r = record(httpd.url("/index.m3u8"), tmp_path, "--buffering", "2")
+    assert r.rc == 0, r
+    check_file(tmp_path / "stream_0.ts", 8.0)
+
+
 def test_discontinuity_between_encodes_is_one_section(media, httpd, tmp_path):
     d, total = media.disc_pair()
     httpd.serve_dir(d)
