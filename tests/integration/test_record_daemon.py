@@ -72,3 +72,34 @@ def test_live_720p_recording_memory(media, httpd, live_hls, tmp_path):
         assert peak - base < 2048, (base, peak)
     finally:
         d.stop()
+
+
+def test_stop_during_stalled_segment_is_quick_and_silent(media, httpd, tmp_path):
+    """The real engine honours the job's cancel fd: stop within 200 ms, no stop broadcast."""
+    from fixtures_http import Response
+    d, segs = media.vod()
+    httpd.serve_dir(d)
+    data = open(os.path.join(d, segs[1][0]), "rb").read()
+    httpd.route("/" + segs[1][0], Response(200, data, stall_at=1000, stall=30))
+    dm = Daemon()
+    try:
+        c = dm.client()
+        c.send("start", start_args(httpd.url("/index.m3u8"), tmp_path, buffering=1))
+        c.recv_until("start", timeout=20)
+        deadline = time.monotonic() + 10
+        while httpd.hits["/" + segs[1][0]] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        c.send("stop", {})
+        c.send("get_status")
+        st = c.recv_until("get_status", timeout=5)[1]
+        dt = time.monotonic() - t0
+        assert st["recording"] is False
+        if not under_qemu():
+            assert dt < 0.2, dt
+        late = [m for m in c.recv_all(timeout=0.3) if m[0] in ("start", "stop")]
+        assert late == []
+        assert tscheck(tmp_path / "stream_0.ts") == []
+    finally:
+        dm.stop()
