@@ -10,7 +10,7 @@ import time
 import pytest
 
 from fixtures_ctrl import TEST_PROVIDER, is_error, start_args
-from sslib import TOP, Client, daemon_cmd, free_port, under_qemu
+from sslib import TOP, Client, daemon_cmd, free_port, sanitized_build, under_qemu
 
 
 def run_bin(*args, timeout=30):
@@ -185,7 +185,8 @@ def test_memory_idle_and_with_32_clients(ctrl_daemon):
         assert c.request("get_providers")[0] == "get_providers"
     busy = ctrl_daemon.rss_kb()
     print("RSS idle %d kB, with 32 clients %d kB" % (idle, busy))
-    assert busy - idle < 1024
+    if not sanitized_build():
+        assert busy - idle < 1024
 
 
 def test_valgrind_protocol_session(tmp_path, providers_dir):
