@@ -691,9 +691,13 @@ void ctrl_free(struct ctrl *c)
 		ctrl_cmd_shutdown(c);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
 		ctrl_client_close(c, &c->cl[i], "server shutting down");
-	jobs_free(c->jobs);
 	if (c->lfd >= 0)
 		close(c->lfd);
+	if (jobs_free(c->jobs)) {
+		/* A stuck worker still wakes the loop when it ends: keep both until exit. */
+		config_unref(c->cfg);
+		return;
+	}
 	loop_free(c->loop);
 	config_unref(c->cfg);
 	free(c);

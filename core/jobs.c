@@ -96,15 +96,15 @@ static void jobs_reap(struct jobs *js, struct job *j)
 	js->done_fn(js->ctx, j->slot, j->arg, rc, cancelled);
 }
 
-void jobs_free(struct jobs *js)
+int jobs_free(struct jobs *js)
 {
 	if (!js)
-		return;
+		return 0;
 	for (int i = 0; i < JOB__SLOTS; i++) {
 		if (js->job[i].busy && jobs_stop(js, i, CONFIG_JOB_STOP_TIMEOUT_MS) < 0) {
 			/* A thread that ignores its cancel fd still uses js: leave it to exit(). */
 			LOG_ERR(LOG_JOB, "job %d did not stop; leaving it to process exit", i);
-			return;
+			return -EBUSY;
 		}
 	}
 	for (int i = 0; i < js->qcount; i++)
@@ -119,6 +119,7 @@ void jobs_free(struct jobs *js)
 	pthread_cond_destroy(&js->ended);
 	pthread_mutex_destroy(&js->lock);
 	free(js);
+	return 0;
 }
 
 static void *job_main(void *p)
