@@ -10,6 +10,7 @@
 
 #include "core/ctrl_int.h"
 #include "core/err.h"
+#include "core/frame.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "net/http.h"
@@ -264,6 +265,7 @@ static int cmd_browse_run(struct job *j, void *arg)
 	struct prov_ctx ctx;
 	struct dbuf b;
 	struct jw w;
+	size_t pre;
 	int rc;
 
 	if (!q->is_test) {
@@ -279,16 +281,35 @@ static int cmd_browse_run(struct job *j, void *arg)
 	ctx.cfg = q->cfg;
 	ctx.http = http;
 	ctx.cancel_fd = job_cancel_fd(j);
-	ctrl_msg_begin(&b, &w, CONFIG_CTRL_MAX_REPLY, q->items ? "get_media_items" : "get_categories");
-	jw_key(&w, "data");
+	/*
+	 * The provider writes its array as a whole document (it may call jw_finish() itself), so
+	 * it gets a fresh writer at depth 0 placed after the frame's fixed prefix in the same
+	 * buffer: no copy of a large catalogue.
+	 */
+	dbuf_init(&b, CONFIG_CTRL_MAX_REPLY + FRAME_HDR);
+	dbuf_add(&b, "\0\0\0\0", FRAME_HDR);
+	dbuf_adds(&b, q->items ? "[\"get_media_items\", {\"data\": " :
+				 "[\"get_categories\", {\"data\": ");
+	pre = b.len;
+	jw_init(&w, &b);
 	if (q->items)
 		rc = q->prov->list_items(&ctx, q->category, &w);
 	else
 		rc = q->prov->list_categories(&ctx, &w);
 	if (!rc)
-		rc = ctrl_msg_end(&b, &w, &q->frame, &q->len);
-	else
+		rc = jw_finish(&w);
+	if (!rc && b.len == pre)
+		rc = -ERR_FAILURE; /* nothing written */
+	if (!rc)
+		dbuf_adds(&b, "}]");
+	if (!rc)
+		rc = b.err;
+	if (!rc) {
+		frame_put_len(b.p, (uint32_t)(b.len - FRAME_HDR));
+		q->frame = dbuf_take(&b, &q->len);
+	} else {
 		dbuf_free(&b);
+	}
 	if (http)
 		http_session_free(http);
 	return rc;
