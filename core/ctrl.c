@@ -157,7 +157,7 @@ static int ctrl_flush(struct ctrl *c, struct ctrl_client *cl)
 {
 	while (cl->qcount) {
 		struct iovec iov[16];
-		struct msghdr mh = { 0 };
+		struct msghdr mh = {0};
 		int n = 0;
 		ssize_t w;
 
@@ -324,8 +324,8 @@ static int ctrl_token_ok(const char *want, const char *got)
 }
 
 /* Checks the frame's shape; returns NULL (with *r, *args, cmd set) or the error sentence. */
-static const char *ctrl_parse(struct ctrl *c, const struct frame_view *v, struct jr *r,
-			      int *args, char *cmd, size_t cap)
+static const char *ctrl_parse(struct ctrl *c, const struct frame_view *v, struct jr *r, int *args,
+			      char *cmd, size_t cap)
 {
 	int rc, name;
 
@@ -401,8 +401,8 @@ static void ctrl_frames(struct ctrl *c, struct ctrl_client *cl)
 	while (cl->fd >= 0 && cl->id == id && !cl->closing) {
 		struct frame_view v;
 		size_t used;
-		int r = frame_decode(cl->in + off, cl->in_len - off, CONFIG_CTRL_MAX_FRAME, &v, &used,
-				     &need);
+		int r = frame_decode(cl->in + off, cl->in_len - off, CONFIG_CTRL_MAX_FRAME, &v,
+				     &used, &need);
 
 		if (r == 0)
 			break;
@@ -476,8 +476,8 @@ static void ctrl_client_io(struct loop *l, int fd, unsigned revents, void *ctx)
 
 /* ---- listening ------------------------------------------------------------------ */
 
-static const uint8_t ready_frame[] = { 0, 0, 0, 13, '[', '"', 'r', 'e', 'a', 'd', 'y', '"',
-				       ',', ' ', '{', '}', ']' };
+static const uint8_t ready_frame[] = {0,   0,	0,   13,  '[', '"', 'r', 'e', 'a',
+				      'd', 'y', '"', ',', ' ', '{', '}', ']'};
 
 static void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 {
@@ -547,7 +547,7 @@ static int ctrl_listen(struct ctrl *c)
 {
 	const char *addr = config_get(c->cfg, "listen", CONFIG_CTRL_LISTEN);
 	long port = config_get_int(c->cfg, "port", CONFIG_CTRL_PORT);
-	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct addrinfo hints = {0}, *ai = NULL;
 	char portstr[8];
 	int one = 1, zero = 0, s, rc;
 
@@ -615,7 +615,8 @@ static void ctrl_signal(struct loop *l, int fd, unsigned revents, void *ctx)
 				c->cfg = nc;
 				LOG_INFO(LOG_MAIN, "configuration reloaded");
 			} else {
-				LOG_WARN(LOG_MAIN, "configuration reload failed; keeping the old one");
+				LOG_WARN(LOG_MAIN,
+					 "configuration reload failed; keeping the old one");
 			}
 		} else if (sig[i] == SIGTERM || sig[i] == SIGINT) {
 			LOG_INFO(LOG_MAIN, "signal %d: shutting down", sig[i]);

@@ -16,13 +16,13 @@
 struct job {
 	struct jobs *js;
 	int slot;
-	uint32_t gen;   /* bumped per start; events carry it */
-	int cancel_rd;  /* readable once cancelled */
+	uint32_t gen;  /* bumped per start; events carry it */
+	int cancel_rd; /* readable once cancelled */
 	int cancel_wr;
-	int cancelled;  /* js->lock */
-	int running;    /* js->lock: the thread has not finished fn yet */
-	int rc;         /* js->lock: fn's result once running is 0 */
-	int busy;       /* control thread only: started, done not yet called */
+	int cancelled; /* js->lock */
+	int running;   /* js->lock: the thread has not finished fn yet */
+	int rc;	       /* js->lock: fn's result once running is 0 */
+	int busy;      /* control thread only: started, done not yet called */
 	pthread_t th;
 	job_fn fn;
 	void *arg;
@@ -334,7 +334,7 @@ int job_sleep(struct job *j, int ms)
 	int64_t end = loop_now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = j->cancel_rd, .events = POLLIN };
+		struct pollfd p = {.fd = j->cancel_rd, .events = POLLIN};
 		int64_t left = end - loop_now_ms();
 		int r;
 

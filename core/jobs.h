@@ -23,7 +23,7 @@ struct jobs;
 struct job;
 
 struct job_event {
-	int type;       /* meaning chosen by the poster */
+	int type;	/* meaning chosen by the poster */
 	uint8_t *frame; /* malloc'd bytes; owned by the receiver (free it) */
 	size_t len;
 };

@@ -60,7 +60,8 @@ static void write_back(const uint8_t *data, size_t size)
 		n = jr_str(&r, 1, out, sizeof(out));
 		if (n < 0 && !memchr(data, 0, size))
 			abort();
-		if (n >= 0 && utf8_valid(data, size) && ((size_t)n != size || memcmp(out, data, size)))
+		if (n >= 0 && utf8_valid(data, size) &&
+		    ((size_t)n != size || memcmp(out, data, size)))
 			abort();
 	}
 	dbuf_free(&b);
