@@ -189,7 +189,7 @@ static void cmd_get_providers(struct ctrl *c, struct ctrl_client *cl)
 static int cmd_provider(struct ctrl *c, const struct jr *r, int args, char *id, size_t cap,
 			const struct provider_ops **ops, int *is_test, const char **why)
 {
-	int t = jr_path(r, args, "provider", "provider_id", NULL);
+	int t = jr_path(r, args, "provider", "provider_id", (const char *)NULL);
 
 	*is_test = 0;
 	*ops = NULL;
@@ -243,7 +243,7 @@ static void cmd_http_opts(const struct config *cfg, int cancel_fd, struct http_s
 	http_session_opts_init(o);
 	o->cancel_fd = cancel_fd;
 	o->tls_verify = config_get_bool(cfg, "tls_verify", 1);
-	o->ca_file = config_get(cfg, "ca_file", NULL);
+	o->ca_file = config_get(cfg, "ca_file", (const char *)NULL);
 }
 
 /* ---- browse (get_categories, get_media_items) ----------------------------------- */
@@ -376,7 +376,7 @@ static void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *
 	rc = cmd_provider(c, r, args, q->provider_id, sizeof(q->provider_id), &q->prov, &q->is_test,
 			  &why);
 	if (!rc && items) {
-		int t = jr_path(r, args, "category", "name", NULL);
+		int t = jr_path(r, args, "category", "name", (const char *)NULL);
 
 		if (t < 0 || jr_str(r, t, q->category, sizeof(q->category)) < 0) {
 			rc = -ERR_BAD_REQUEST;
@@ -607,7 +607,7 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 	char rec_dir[PATH_MAX];
 
 	/* DRM pre-check first: such a start does nothing else (PROTOCOL.md). */
-	t = jr_path(r, args, "video", "license_url", NULL);
+	t = jr_path(r, args, "video", "license_url", (const char *)NULL);
 	if (t >= 0 && !jr_is_null(r, t)) {
 		size_t len;
 		uint8_t *f = ctrl_error_frame(-ERR_DRM,
@@ -658,7 +658,7 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 		const char *dir = config_get(c->cfg, "providers_dir", CONFIG_DEFAULT_PROVIDERS_DIR);
 
 		/* The provider's configured quality; else what the client echoed; else best. */
-		t = jr_path(r, args, "provider", "quality", NULL);
+		t = jr_path(r, args, "provider", "quality", (const char *)NULL);
 		if (cmd_prov_info(dir, job->provider_id, &pi) == 0 &&
 		    strcmp(pi.quality, "provider"))
 			snprintf(job->quality, sizeof(job->quality), "%s", pi.quality);

@@ -33,8 +33,8 @@ static void check_frame(const struct frame_view *v)
 			long long n;
 			int b;
 
-			jr_str(&r, jr_path(&r, args, "provider", "provider_id", NULL), s,
-			       sizeof(s));
+			jr_str(&r, jr_path(&r, args, "provider", "provider_id", (const char *)NULL),
+			       s, sizeof(s));
 			jr_int(&r, jr_get(&r, args, "buffering"), &n);
 			jr_bool(&r, jr_get(&r, args, "show_ads"), &b);
 		}

@@ -35,7 +35,7 @@ static void read_all(const uint8_t *data, size_t size)
 		jr_at(&r, i, 1);
 		jr_streq(&r, i, "start");
 	}
-	jr_path(&r, 0, "video", "license_url", NULL);
+	jr_path(&r, 0, "video", "license_url", (const char *)NULL);
 }
 
 static void write_back(const uint8_t *data, size_t size)
