@@ -73,3 +73,53 @@ def test_iptv_unreachable_stream_reports_an_error(make_ctrl_daemon, httpd, tmp_p
     m = c.recv_until("stop", timeout=60)
     assert is_error(m), m
     assert m[1]["error_id"] in ("not_found", "failure"), m
+
+
+def test_live_hls_stop_is_quick_and_final(make_ctrl_daemon, httpd, tmp_path):
+    """A live channel (sliding window served by the fixture) records until the client's stop,
+    which ends the real recorder within 200 ms and is followed by no further message."""
+    import time
+    from fixtures_http import Response
+    from sslib import under_qemu
+
+    media = tmp_path / "media"
+    media.mkdir()
+    make_vod(str(media), seconds=4)
+    segs = sorted(p.name for p in media.iterdir() if p.suffix == ".ts")
+    httpd.serve_dir(str(media), prefix="/seg/")
+    t0 = time.monotonic()
+
+    def live(req):
+        seq = int(time.monotonic() - t0)
+        lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:1",
+                 "#EXT-X-MEDIA-SEQUENCE:%d" % seq]
+        for n in range(seq, seq + 3):
+            if n and n % len(segs) == 0:
+                lines.append("#EXT-X-DISCONTINUITY")
+            lines += ["#EXTINF:1.000,", "/seg/" + segs[n % len(segs)]]
+        return Response(body=("\n".join(lines) + "\n").encode(),
+                        content_type="application/vnd.apple.mpegurl")
+    httpd.route("/live.m3u8", live)
+    repo_providers = os.path.join(os.path.dirname(__file__), "..", "..", "providers")
+    lst = tmp_path / "list.m3u"
+    lst.write_text("#EXTM3U\n#EXTINF:-1 group-title=\"Local\",Live\n%s\n" % httpd.url("/live.m3u8"))
+    d = make_ctrl_daemon(config={"iptv.list.1": "%s Local" % lst},
+                         providers_dir=os.path.abspath(repo_providers))
+    a = d.client(timeout=60)
+    b = d.client(timeout=60)
+    a.send("start", {"provider": IPTV, "url": httpd.url("/live.m3u8"), "rec_dir": str(d.rec_dir),
+                     "buffering": 1})
+    first = b.recv_until("start", timeout=60)
+    assert first[1]["section_index"] == 0
+    assert os.path.getsize(first[1]["rec_file"]) > 0
+    a.recv_until("start", timeout=60)
+    t1 = time.monotonic()
+    a.send("stop", {})
+    a.send("get_status")
+    st = a.recv_until("get_status", timeout=60)[1]
+    dt = time.monotonic() - t1
+    assert st["recording"] is False
+    if not under_qemu():
+        assert dt < 0.2, dt
+    for c in (a, b):
+        assert [m for m in c.recv_all(timeout=1.5) if m[0] in ("start", "stop")] == []
