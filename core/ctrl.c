@@ -476,6 +476,23 @@ static void ctrl_client_io(struct loop *l, int fd, unsigned revents, void *ctx)
 
 /* ---- listening ------------------------------------------------------------------ */
 
+/* 1 for 127.0.0.0/8, ::1 and v4-mapped 127.x peers. */
+static int ctrl_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
 static const uint8_t ready_frame[] = {0,   0,	0,   13,  '[', '"', 'r', 'e', 'a',
 				      'd', 'y', '"', ',', ' ', '{', '}', ']'};
 
@@ -530,7 +547,9 @@ static void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 		cl->id = c->next_id;
 		cl->in_cap = CONFIG_CTRL_IN_BUF;
 		cl->in_len = 0;
-		cl->authed = config_get(c->cfg, "auth_token", "")[0] == '\0';
+		cl->authed = config_get(c->cfg, "auth_token", "")[0] == '\0' ||
+			     (config_get_bool(c->cfg, "auth_exempt_loopback", 0) &&
+			      ctrl_is_loopback(&ss));
 		cl->closing = cl->lingering = 0;
 		cl->timer = 0;
 		snprintf(cl->peer, sizeof(cl->peer), "%s:%s", host, port);

@@ -57,6 +57,7 @@ static void main_usage(FILE *f)
 		"  --syslog              log to syslog instead of stderr (syslog)\n"
 		"  --auth-token T        require [\"auth\", {\"token\": T}] first (auth_token);\n"
 		"                        for exposed networks, the plugin never sends it\n"
+		"                        (--set auth_exempt_loopback=1 lets 127.0.0.1 in without)\n"
 		"  --set KEY=VALUE       any other config key (tls_verify, ca_file, ...)\n"
 		"  --version             print the version and exit\n"
 		"  --help                print this help and exit\n"

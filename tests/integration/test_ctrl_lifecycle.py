@@ -249,3 +249,9 @@ def test_valgrind_protocol_session(tmp_path, providers_dir):
     report = log.read_text()
     assert rc == 0, report
     assert "ERROR SUMMARY" not in report or "ERROR SUMMARY: 0 errors" in report, report
+
+
+def test_auth_exempt_loopback(make_ctrl_daemon):
+    d = make_ctrl_daemon(config={"auth_token": "t0ken", "auth_exempt_loopback": 1})
+    c = d.client()  # from 127.0.0.1: no auth needed
+    assert c.request("get_providers")[0] == "get_providers"
