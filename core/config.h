@@ -26,4 +26,34 @@ int config_get_bool(const struct config *c, const char *key, int def);
 int config_each(const struct config *c, const char *prefix,
 		int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 
+/* ---- owner side (control thread) -------------------------------------------------- */
+
+/* A new empty config with one reference; NULL on ENOMEM. */
+struct config *config_new(void);
+/* Takes another reference (any thread); returns c. A job holds one while it runs. */
+struct config *config_ref(struct config *c);
+/* Drops a reference (any thread); the last one frees c. NULL is ignored. */
+void config_unref(struct config *c);
+/* Sets key (replacing an earlier value); 0, -ERR_BAD_REQUEST (bad key) or -ERR_LIMIT (full). */
+int config_set(struct config *c, const char *key, const char *value);
+/*
+ * Parses "key = value" lines from text[0..n) into c: '#' starts a comment line, blank lines
+ * are skipped, whitespace around key and value is trimmed, a value in double quotes keeps
+ * its inner spaces. Malformed lines are skipped; *bad_line (may be NULL) gets the first
+ * one's number or 0. Returns 0, or -ERR_LIMIT when the keys do not fit.
+ */
+int config_parse(struct config *c, const char *text, size_t n, int *bad_line);
+/* Reads and parses the file at path; 0, -errno, -ERR_TOO_LARGE or -ERR_LIMIT. */
+int config_load_file(struct config *c, const char *path, int *bad_line);
+/* Copies every key of src into dst (src wins); 0 or -ERR_LIMIT. */
+int config_merge(struct config *dst, const struct config *src);
+/*
+ * Parses the daemon's options argv[0..argc) into overrides: --listen A, --port N,
+ * --providers-dir D, --allowed-roots A:B, --log-level L, --syslog, --auth-token T,
+ * --data-dir D, --set key=value (also --opt=value). --config F sets *config_file (argv
+ * string). Returns 0, or -ERR_BAD_REQUEST with a sentence in err[0..cap).
+ */
+int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file,
+		      char *err, size_t cap);
+
 #endif

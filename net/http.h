@@ -36,6 +36,12 @@ int http_session_set_header(struct http_session *s, const char *name, const char
 /* Replaces the cancel fd (-1: none). */
 void http_session_set_cancel_fd(struct http_session *s, int fd);
 
+struct cookie_jar;
+/* The session's cookie jar (net/cookie.h), e.g. for cookies a provider resolved. */
+struct cookie_jar *http_session_cookies(struct http_session *s);
+/* Stores a Set-Cookie value as if url had sent it. Returns 0 or a negative error. */
+int http_session_add_cookie(struct http_session *s, const char *url, const char *set_cookie);
+
 struct http_request {
 	const char *url;
 	const char *method;          /* NULL or "GET"; "HEAD" */
@@ -73,6 +79,8 @@ typedef int (*http_body_fn)(void *ctx, const uint8_t *p, size_t n);
  * -ERR_HTTP (other status), -ERR_TIMEOUT, -ERR_DNS, -ERR_CONNECT, -ERR_TLS, -ERR_PROTOCOL,
  * -ERR_EOF (connection closed mid-body: never a silent short body), -ERR_CANCELLED, or
  * fn's own negative value. rs (optional) is filled in every case where a response arrived.
+ * A Range request answered with a plain 200 is trimmed here: fn still receives exactly the
+ * requested bytes (rs->status stays 200).
  */
 int http_get(struct http_session *s, const struct http_request *rq, struct http_response *rs,
 	     http_body_fn fn, void *ctx);

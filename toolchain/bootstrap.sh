@@ -126,10 +126,11 @@ archflags_of() { # code generation for the libraries; the boards' CPUFLAGS stay 
 # Hash of what decides a sysroot's content: the build functions of this script (as bash
 # prints them, so comments and unrelated edits do not force a rebuild) and the files the
 # build installs.
-script_hash() {
+script_hash() { # $1 arch
 	{
 		declare -f build_sysroot validate_sysroot archflags_of triple_of kinc_dir_of
-		cat "$HERE/mbedtls-config.h" "$HERE/r1shim.c"
+		cat "$HERE/mbedtls-config.h"
+		[ "$1" != mipsel ] || cat "$HERE/r1shim.c"
 	} | sha256sum | cut -c1-16
 }
 
@@ -302,7 +303,7 @@ current_key() { # $1 arch $2 script hash -> key text (asks apt for the source ve
 ensure_sysroot() { # $1 arch $2 recheck(0|1)
 	local A=$1 recheck=$2 H link
 	triple_of "$A" >/dev/null
-	H=$(script_hash)
+	H=$(script_hash "$A")
 	link="$SS_CACHE/sysroot/$A"
 	if [ "$recheck" = 0 ] && sysroot_fresh "$A" "$H"; then
 		echo "$SS_CACHE/sysroot/$(readlink "$link")"
@@ -352,11 +353,15 @@ cmd_sysroots() {
 	prune_old
 }
 
-prune_old() { # drop versioned sysroots no link points to and unused for 14 days
+prune_old() { # drop versioned sysroots no link points to: unfinished ones after a day, others after 14
 	local d
 	for d in "$SS_CACHE"/sysroot/*-*; do
 		[ -d "$d" ] && [ ! -L "$d" ] || continue
-		[ -n "$(find "$d/.key" -mtime +14 2>/dev/null)" ] || continue
+		if [ -f "$d/.key" ]; then
+			[ -n "$(find "$d/.key" -mtime +14)" ] || continue
+		else
+			[ -n "$(find "$d" -maxdepth 0 -mtime +1)" ] || continue
+		fi
 		case " $(for A in $ARCHES; do readlink "$SS_CACHE/sysroot/$A" 2>/dev/null; echo; done | tr '\n' ' ') " in
 		*" $(basename "$d") "*) ;;
 		*) note "removing stale $d"; rm -rf "$d" ;;

@@ -311,8 +311,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         if self.close_connection:
             try:
-                self.connection.shutdown(socket.SHUT_WR)
-            except OSError:
+                if isinstance(self.connection, ssl.SSLSocket):
+                    # close_notify: OpenSSL only keeps the session resumable after it
+                    self.connection.settimeout(1)
+                    self.connection.unwrap()
+                else:
+                    self.connection.shutdown(socket.SHUT_WR)
+            except (OSError, ValueError):
                 pass
 
 

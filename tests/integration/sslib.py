@@ -94,12 +94,30 @@ class Daemon:
         return self.proc.returncode
 
 
+def encode_frame(payload):
+    """One frame: 4-byte big-endian length + payload (bytes, str, or a JSON-able object)."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    elif not isinstance(payload, (bytes, bytearray)):
+        payload = json.dumps(payload).encode()
+    return struct.pack(">I", len(payload)) + bytes(payload)
+
+
 class Client:
     """A protocol client: 4-byte big-endian length + UTF-8 JSON array, both ways."""
 
-    def __init__(self, port, timeout=None, expect_ready=True):
+    def __init__(self, port, timeout=None, expect_ready=True, host="127.0.0.1", rcvbuf=None):
         self.timeout = timeout or (30 if under_qemu() else 10)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=self.timeout)
+        if rcvbuf is None:
+            self.sock = socket.create_connection((host, port), timeout=self.timeout)
+        else:
+            # A small receive buffer set before connecting keeps the kernel from buffering
+            # megabytes for a client that does not read.
+            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+            self.sock = socket.socket(fam, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect((host, port))
         self.buf = b""
         if expect_ready:
             msg = self.recv()
@@ -141,6 +159,35 @@ class Client:
     def request(self, cmd, args=None, timeout=None):
         self.send(cmd, args)
         return self.recv(timeout)
+
+    def send_frame(self, payload):
+        """Sends one frame with any payload (bytes are sent as they are, unchecked)."""
+        self.sock.sendall(encode_frame(payload))
+
+    def recv_all(self, timeout=0.5):
+        """Every message that arrives until timeout passes without one."""
+        out = []
+        while True:
+            try:
+                out.append(self.recv(timeout=timeout))
+            except (socket.timeout, TimeoutError):
+                return out
+
+    def wait_closed(self, timeout=None):
+        """Reads until the server closes the connection; returns the messages read before.
+        Raises TimeoutError when the connection stays open."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        out = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("connection still open")
+            try:
+                out.append(self.recv(timeout=left))
+            except (EOFError, ConnectionResetError, BrokenPipeError):
+                return out
+            except (socket.timeout, TimeoutError):
+                raise TimeoutError("connection still open")
 
     def close(self):
         self.sock.close()

@@ -1,0 +1,220 @@
+/*
+ * MPEG-TS remuxer: turns HLS segments (TS, or fMP4 with an EXT-X-MAP init) fed as bytes
+ * arrive into continuous section files (fixed PIDs, renumbered CCs, rebased timestamps).
+ *
+ * Use: ts_remux_init() once per recording; per segment ts_remux_segment_begin(),
+ * ts_remux_feed() any number of times with any split, ts_remux_segment_end(); for fMP4 call
+ * ts_remux_fmp4_init() with the whole init section before the segments that use it (again
+ * when the EXT-X-MAP changes); ts_remux_finish() at the end. No allocation: the struct holds
+ * every buffer (sizes from CONFIG_TS_*); embed it or allocate it once.
+ */
+#ifndef SS_TS_REMUX_H
+#define SS_TS_REMUX_H
+
+#include "core/common.h"
+#include "core/ts/fmp4.h"
+#include "core/ts/pes.h"
+#include "core/ts/psi.h"
+#include "core/ts/ts.h"
+
+/* Configuration of a section file: a change of any of it starts a new section. */
+struct ts_section_info {
+	int index;            /* N of stream_<N>.ts, from 0 */
+	enum ts_codec vcodec; /* TS_CODEC_NONE for audio-only */
+	int width, height;    /* 0 when unknown */
+	int n_audio;
+	struct audio_cfg audio[CONFIG_TS_MAX_AUDIO];
+};
+
+/* What one input segment contained, reported by ts_remux_segment_end(). */
+struct ts_segment_info {
+	int section;          /* section the segment's packets went to (-1: nothing written) */
+	bool new_section;     /* this segment opened that section */
+	bool rebased;         /* timestamps were rebased (tagged or unannounced discontinuity) */
+	bool keyframe;        /* a video key frame (or audio only) was written */
+	enum ts_codec vcodec; /* as in the section */
+	int width, height;
+	enum ts_codec acodec; /* first audio stream */
+	int audio_rate, audio_channels;
+	int64_t duration;     /* 90 kHz, from the first to past the last access unit written */
+	uint64_t bytes_in;    /* bytes fed */
+	uint64_t bytes_out;   /* bytes given to the sink */
+	uint64_t skipped;     /* input bytes dropped: garbage, truncated packets, bad boxes */
+};
+
+/*
+ * Output sink. write is required; section is optional (NULL) but a recorder needs it.
+ * Neither may call back into the remuxer.
+ */
+struct ts_sink_ops {
+	/* Writes n bytes (whole 188-byte packets) to the current section file; 0 or -errno. */
+	int (*write)(void *ctx, const uint8_t *p, size_t n);
+	/*
+	 * Called before the first packet of section info->index: close the previous file and
+	 * open stream_<index>.ts. Returns 0 or a negative error that stops the remuxer.
+	 */
+	int (*section)(void *ctx, const struct ts_section_info *info);
+};
+
+/* ts_remux_segment_begin() flags. */
+#define TS_SEG_DISCONTINUITY 1u /* EXT-X-DISCONTINUITY precedes the segment */
+#define TS_SEG_FMP4 2u          /* segment is fMP4 (moof/mdat), needs ts_remux_fmp4_init() */
+
+/* ---- private state below: read only through the functions ---- */
+
+struct ts_stream {
+	uint16_t in_pid;      /* input PID (TS input) */
+	uint16_t out_pid;
+	uint8_t out_cc;
+	int8_t in_cc;         /* last input CC, -1 none */
+	uint8_t sid;          /* PES stream_id written */
+	bool video;
+	enum ts_codec codec;
+	char lang[4];
+	struct audio_cfg acfg; /* audio: as seen in the stream */
+	int64_t last_dts;     /* output timeline (unwrapped), TS_NOTS none */
+	int64_t dur;          /* last access-unit duration, 90 kHz */
+	bool in_pes;          /* inside a PES being written */
+	bool drop;            /* inside a PES being dropped (waiting for a key frame) */
+	bool repack;          /* current PES goes through the packetizer (AUD inserted) */
+	bool pk_open;         /* packetizer has a PES open */
+	bool pk_first;        /* next packetizer packet starts the PES (PUSI) */
+	uint8_t pk_len;       /* payload bytes waiting in pk */
+	uint8_t pk[TS_PKT - 4];
+};
+
+/* What the hold at a TS segment start has learned. */
+struct ts_hold_scan {
+	bool video_cfg;       /* video resolution known (or no video) */
+	bool audio_seen[CONFIG_TS_MAX_AUDIO];
+	bool key;
+	int64_t first_ts;     /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	uint16_t head_len;    /* bytes of the current video PES head collected */
+	bool head_done;
+	uint8_t head[512];
+};
+
+/* fMP4 streaming state. */
+struct ts_fmp4 {
+	bool have_init;
+	struct fmp4_init init;
+	uint64_t pos;         /* segment offset of the next input byte */
+	uint64_t box_pos;     /* offset of the current top-level box */
+	uint64_t box_end;     /* its end (UINT64_MAX: to the end) */
+	uint32_t box_type;
+	uint8_t hdr[16];
+	uint8_t hdr_have;
+	bool in_box;
+	uint64_t moof_pos;    /* offset of the last moof */
+	uint32_t moof_len;
+	bool moof_ok;         /* moof parsed, its samples not all consumed */
+	struct fmp4_moof moof;
+	int run;              /* current run index */
+	uint32_t sample;      /* current sample in the run */
+	uint64_t sample_pos;  /* segment offset of the current sample */
+	uint32_t sample_left; /* bytes of it not yet consumed, 0: not started */
+	int64_t run_dts;      /* decode time of the current sample, track timescale */
+	bool sample_active;   /* the current sample is being consumed */
+	bool sample_drop;     /* ... but not written (waiting for a key frame, bad NAL) */
+	bool decided;         /* section decision made for this segment */
+	bool first_nal;       /* video: next NAL is the sample's first (AUD goes before it) */
+	bool ps_pending;      /* video: parameter sets still to insert in this key sample */
+	uint32_t sample_size, sample_dur;
+	uint32_t nal_len_cur; /* video: length of the NAL whose header is being read */
+	uint8_t nal_hdr[5];   /* video: length prefix + first byte being collected */
+	uint8_t nal_have;
+	uint32_t nal_left;    /* video: bytes of the current NAL still to copy */
+	uint8_t moof_buf[CONFIG_TS_MOOF_BYTES];
+};
+
+struct ts_remux {
+	struct ts_sink_ops ops;
+	void *ctx;
+	int err;              /* sticky error: every later call returns it */
+
+	/* input framing */
+	bool synced;
+	uint16_t carry_n;
+	uint8_t carry[2 * TS_PKT];
+
+	/* PSI input */
+	uint16_t pmt_pid;     /* 0: not known yet */
+	uint16_t in_pcr_pid;
+	uint8_t pmt_crc[4];   /* CRC of the PMT in use, to spot changes */
+	uint16_t psi_pid;
+	uint16_t psi_len, psi_need;
+	int8_t psi_cc;
+	uint8_t psi[CONFIG_TS_PSI_BYTES];
+
+	/* streams: [0] video (when present), then audio */
+	int n_streams;
+	int video;            /* index of the video stream or -1 */
+	struct ts_stream st[1 + CONFIG_TS_MAX_AUDIO];
+	uint8_t pid_map[8192]; /* input PID -> stream index + 1, 0: dropped */
+
+	/* timeline */
+	int64_t ref_in;       /* last unwrapped input timestamp, TS_NOTS before the first */
+	int64_t offset;       /* added to unwrapped input time to get output time */
+	bool rebase_pending;  /* tagged discontinuity: rebase at the next timestamp */
+	int64_t out_end;      /* end of the output timeline so far (last DTS + duration) */
+	int64_t pcr_last;     /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
+	int64_t pcr_delay;    /* input DTS - PCR, used for generated PCRs */
+	int64_t in_pcr;       /* last input PCR mapped to output time, TS_NOTS */
+	uint32_t key_wait;    /* video PES dropped while waiting for a key frame */
+	uint8_t pmt_version;
+	int64_t psi_last;     /* PCR time of the last PAT/PMT */
+	uint8_t pat_cc, pmt_cc;
+
+	/* sections */
+	int section;          /* current section index, -1 before the first */
+	struct ts_section_info cur;
+	bool need_key;        /* drop video until a key frame (section start) */
+	bool seg_fmp4;
+
+	/* hold at a TS segment start */
+	bool holding;
+	uint32_t hold_n;
+	struct ts_hold_scan hs;
+	int hs_width, hs_height; /* resolution found by the hold scan, 0 unknown */
+	uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
+
+	/* per-segment report */
+	struct ts_segment_info seg;
+	int64_t seg_first, seg_last; /* output DTS range of the segment */
+
+	struct ts_fmp4 f;
+
+	uint32_t out_n;
+	uint8_t out[CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT];
+};
+
+/* Initialises r (caller-owned memory) to write to ops/ctx. Always 0. */
+int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx);
+
+/*
+ * Gives the whole fMP4 init section (EXT-X-MAP). Parsed at once; p is not kept. Returns 0,
+ * -ERR_PARSE, -ERR_DRM (encrypted tracks), -ERR_UNSUPPORTED (no usable track).
+ */
+int ts_remux_fmp4_init(struct ts_remux *r, const uint8_t *p, size_t n);
+
+/* Starts an input segment; flags are TS_SEG_*. 0 or the sticky error. */
+int ts_remux_segment_begin(struct ts_remux *r, unsigned flags);
+
+/*
+ * Feeds the next n bytes of the segment (any split). Returns 0; -ERR_DRM for SAMPLE-AES
+ * streams or scrambled packets; -ERR_PARSE for fMP4 that cannot be followed; a sink error.
+ * Errors are sticky: the recording should stop.
+ */
+int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n);
+
+/*
+ * Ends the segment: flushes held packets and buffered output to the sink, fills info (may
+ * be NULL). A truncated last packet or sample is dropped and counted in info->skipped.
+ * Returns 0 or the sticky error.
+ */
+int ts_remux_segment_end(struct ts_remux *r, struct ts_segment_info *info);
+
+/* Ends the recording: closes open PES and flushes. Returns 0 or the sticky error. */
+int ts_remux_finish(struct ts_remux *r);
+
+#endif

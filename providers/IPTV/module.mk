@@ -1,0 +1,1 @@
+obj-$(CONFIG_PROVIDER_IPTV) += providers/IPTV/iptv.o providers/IPTV/iptv_probe.o

@@ -1,0 +1,1 @@
+obj-$(CONFIG_PROVIDER_SAMSUNGTV) += providers/SamsungTV/samsungtv.o providers/SamsungTV/samsung_item.o

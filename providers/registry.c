@@ -1,0 +1,61 @@
+/* Provider registry: the providers compiled in (Kconfig), in listing order. */
+#include <string.h>
+
+#include "providers/provider.h"
+
+#ifdef CONFIG_PROVIDER_PLUTOTV
+extern const struct provider_ops plutotv_ops;
+#endif
+#ifdef CONFIG_PROVIDER_SAMSUNGTV
+extern const struct provider_ops samsungtv_ops;
+#endif
+#ifdef CONFIG_PROVIDER_IPTV
+extern const struct provider_ops iptv_ops;
+#endif
+
+static const struct provider_ops *const providers[] = {
+#ifdef CONFIG_PROVIDER_PLUTOTV
+	&plutotv_ops,
+#endif
+#ifdef CONFIG_PROVIDER_SAMSUNGTV
+	&samsungtv_ops,
+#endif
+#ifdef CONFIG_PROVIDER_IPTV
+	&iptv_ops,
+#endif
+	NULL, /* keeps the array non-empty when no provider is enabled */
+};
+
+const struct provider_ops *provider_find(const char *id)
+{
+	if (!id)
+		return NULL;
+	for (size_t i = 0; providers[i]; i++)
+		if (strcmp(providers[i]->id, id) == 0)
+			return providers[i];
+	return NULL;
+}
+
+const struct provider_ops *provider_at(int n)
+{
+	if (n < 0 || (size_t)n >= ARRAY_SIZE(providers) - 1)
+		return NULL;
+	return providers[n];
+}
+
+const char *rec_kind_name(enum rec_kind k)
+{
+	switch (k) {
+	case REC_HLS_LIVE:
+		return "hls_live";
+	case REC_HLS_BASIC:
+		return "hls_basic";
+	case REC_HLS_M4S:
+		return "hls_m4s";
+	case REC_MP4:
+		return "mp4";
+	case REC_AUTO:
+		break;
+	}
+	return "unknown";
+}

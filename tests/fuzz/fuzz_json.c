@@ -1,0 +1,73 @@
+/*
+ * libFuzzer harness: the JSON reader (every accessor on every token) and the writer
+ * (whatever bytes it is given, its output must parse back and the ASCII variant must be
+ * pure ASCII).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void read_all(const uint8_t *data, size_t size)
+{
+	static jsmntok_t toks[512];
+	struct jr r;
+	char s[64];
+
+	if (jr_parse(&r, (const char *)data, size, toks, 512))
+		return;
+	for (int i = 0; i < r.n; i++) {
+		long long n;
+		int b;
+		size_t len;
+
+		jr_str(&r, i, s, sizeof(s));
+		jr_int(&r, i, &n);
+		jr_bool(&r, i, &b);
+		jr_raw(&r, i, &len);
+		if (jr_next(&r, i) <= i || jr_next(&r, i) > r.n)
+			abort();
+		jr_get(&r, i, "provider");
+		jr_at(&r, i, 1);
+		jr_streq(&r, i, "start");
+	}
+	jr_path(&r, 0, "video", "license_url", NULL);
+}
+
+static void write_back(const uint8_t *data, size_t size)
+{
+	static jsmntok_t toks[64];
+	struct dbuf b;
+	struct jw w;
+	struct jr r;
+
+	dbuf_init(&b, 8 * size + 64);
+	jw_init(&w, &b);
+	jw_arr_begin(&w);
+	jw_strn(&w, (const char *)data, size);
+	jw_obj_begin(&w);
+	jw_key(&w, "ascii");
+	jw_strn_ascii(&w, (const char *)data, size);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	if (jw_finish(&w) == 0) {
+		if (jr_parse(&r, (const char *)b.p, b.len, toks, 64))
+			abort();
+		for (size_t i = 0; i < b.len; i++)
+			if (b.p[i] >= 0x80 && memchr(b.p, '{', b.len) < (void *)(b.p + i))
+				abort(); /* nothing after the first '{' may be non-ASCII */
+	}
+	dbuf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	read_all(data, size);
+	if (size <= 4096)
+		write_back(data, size);
+	return 0;
+}
