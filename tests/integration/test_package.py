@@ -377,6 +377,18 @@ def test_ipk_init_script_starts_restarts_and_stops_daemon(tmp_path, any_bin):
         r = chroot("/etc/init.d/streamingserver", "status")
         assert r.returncode == 0, r.stdout
         sup, child = read_pids(root)
+        # The daemon reads the providers through the plugin's logo path (prestart's link).
+        c = Client(port, timeout=10)
+        try:
+            reply = c.request("get_providers", {})
+            assert reply[0] == "get_providers", reply
+            assert sorted(p["provider_id"] for p in reply[1]["data"]) == pkgtools.provider_ids()
+        finally:
+            c.close()
+        r = chroot("/etc/init.d/streamingserver", "reload")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_ready(port)
+        assert read_pids(root) == (sup, child), "reload must not restart the daemon"
 
         os.kill(child, signal.SIGKILL)
         t0 = time.monotonic()
