@@ -9,7 +9,7 @@
 # Kernels and busybox-static come from Debian (rootfs/qemu-assets.sh, cached in $SS_CACHE).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 [ $# -gt 0 ] || set -- qemu_mipsel qemu_armhf qemu_aarch64
 J=$(nproc 2>/dev/null || echo 2)
 
