@@ -82,6 +82,10 @@ def test_protocol_smoke(vm):
         assert ids == pkgtools.provider_ids()
         for p in reply[1]["data"]:
             assert p["thumbnail"] == "provider.png"
+        # the extension command names the build: this board's binary, this tree's version
+        reply = c.request("get_status", {})
+        assert reply[0] == "get_status", reply
+        assert reply[1]["board"] == vm.board and reply[1]["version"] == pkgtools.version()
         reply = c.request("no_such_command", {})
         assert reply[0] == "stop" and reply[1]["reason"] == "error", reply
         assert reply[1]["error_id"] == "unknown_command", reply
@@ -113,6 +117,9 @@ def test_hls_recording_from_host(vm, hls, tmp_path):
                                 "unknown_provider); recording not tested")
                 assert msg[1]["reason"] == "complete", msg
                 break
+        # after complete the daemon holds no recorder any more
+        reply = c.request("get_status", {})
+        assert reply[0] == "get_status" and reply[1]["recording"] is False, reply
     finally:
         c.close()
 
