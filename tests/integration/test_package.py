@@ -130,6 +130,20 @@ def test_deb_contents(dm920):
     assert tar_read(ctl, "./conffiles").decode().split() == [CONF]
 
 
+def test_systemd_unit_verifies(dm920, tmp_path):
+    """systemd-analyze accepts the unit (only the binary's absence on this host is excused)."""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze not installed")
+    _, data = deb_parts(dm920["deb"])
+    unit = tmp_path / "streamingserver.service"
+    unit.write_bytes(tar_read(data, "./lib/systemd/system/streamingserver.service"))
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                       timeout=60)
+    complaints = [ln for ln in (r.stdout + r.stderr).splitlines()
+                  if ln.strip() and "/usr/bin/streamingserver" not in ln]
+    assert not complaints, complaints
+
+
 def test_ipk_layout_and_contents(dm920):
     """The .ipk is the standard ar of debian-binary, control.tar.gz, data.tar.gz; SysV files."""
     members = pkgtools.ar_members(dm920["ipk"])
