@@ -245,8 +245,10 @@ def dpkg_root(tmp_path, arch):
 
 
 def dpkg(root, *args):
-    r = subprocess.run(["dpkg", "--root", root] + list(args), capture_output=True, text=True,
-                       timeout=60)
+    # --log: dpkg's log file is not relative to --root; keep the host's log clean
+    os.makedirs(root + "/var/log", exist_ok=True)
+    r = subprocess.run(["dpkg", "--root", root, "--log", root + "/var/log/dpkg.log"] +
+                       list(args), capture_output=True, text=True, timeout=60)
     return r
 
 
