@@ -82,8 +82,8 @@ CSTD     := -std=c11
 CROSS_CC := $(TRIPLE)-gcc -specs=$(SYSROOT)/lib/musl-gcc.specs
 CFLAGS   := $(CSTD) -Os -g0 $(CPUFLAGS) $(WARN) $(DEFS) $(INCS) -isystem $(SYSROOT)/include \
             -idirafter $(SYSROOT)/kinc -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-            -MMD -MP
-LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack
+            -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
 LIBS-y                  :=
 LIBS-$(CONFIG_TLS_MBEDTLS) += -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS-$(CONFIG_TLS_BEARSSL) += -lbearssl

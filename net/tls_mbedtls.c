@@ -100,8 +100,8 @@ static int mbt_ctx_new(const char *ca_file, int verify, struct tls_ctx **out)
 		LOG_ERR(LOG_TLS, "mbedTLS: RNG seeding failed (-0x%04x)", (unsigned)-rc);
 		goto fail;
 	}
-	rc = mbedtls_ssl_config_defaults(&ctx->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-					 MBEDTLS_SSL_PRESET_DEFAULT);
+	rc = mbedtls_ssl_config_defaults(&ctx->conf, MBEDTLS_SSL_IS_CLIENT,
+					 MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (rc)
 		goto fail;
 	mbedtls_ssl_conf_rng(&ctx->conf, mbedtls_ctr_drbg_random, &ctx->drbg);
@@ -215,7 +215,8 @@ static ssize_t mbt_read(struct tls_conn *c, void *buf, size_t n, short *want)
 
 		if (rc > 0)
 			return rc;
-		if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_NET_CONN_RESET)
+		if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ||
+		    rc == MBEDTLS_ERR_NET_CONN_RESET)
 			return 0;
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
 		if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)

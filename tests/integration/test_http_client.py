@@ -376,3 +376,16 @@ def test_rsa_server_certificate(make_httpd, test_ca):
     srv.content("/x", b"rsa")
     rc, out, err = fetch(srv.url("/x", host="localhost"), "--ca", test_ca.ca_file, expect_rc=0)
     assert out == b"rsa"
+
+
+def test_per_host_rate_limit(httpd):
+    for i in range(4):
+        httpd.redirect("/hop%d" % i, "/hop%d" % (i + 1))
+    httpd.content("/hop4", b"end")
+    t = time.monotonic()
+    rc, out, err = fetch(httpd.url("/hop0"), "--rate", "240", "--burst", "1", expect_rc=0)
+    elapsed = time.monotonic() - t
+    assert out == b"end"
+    # 5 requests, bucket of 1, 4 per second: the last four wait 0.25 s each
+    assert elapsed >= 0.95, elapsed
+    assert elapsed < 3 * SLOW
