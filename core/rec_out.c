@@ -51,7 +51,8 @@ static int sink_section(void *ctx, const struct ts_section_info *info)
 		rc = o->out.ops->flush(&o->out);
 		if (rc < 0)
 			return rc;
-		/* The finished section is complete now: a short one is announced before the next. */
+		/* The finished section is complete now: a short one is announced before the next.
+		 */
 		announce(o);
 		rec_log_line(o->c->p->rec_dir, o->section, o->segs, o->seg_url,
 			     info->width != o->width || info->height != o->height

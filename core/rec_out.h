@@ -15,17 +15,17 @@
 struct rec_out {
 	struct rec_ctx *c;
 	struct output out;
-	struct ts_remux *remux;    /* heap: large fixed buffers */
-	int section;               /* open section, -1: none */
-	int segs;                  /* segments written into it */
-	int width, height;         /* its video size */
+	struct ts_remux *remux; /* heap: large fixed buffers */
+	int section;		/* open section, -1: none */
+	int segs;		/* segments written into it */
+	int width, height;	/* its video size */
 	bool announced;
-	bool quiet;                /* stopped: no more announcements */
+	bool quiet; /* stopped: no more announcements */
 	bool seg_open;
-	char sec_url[256];         /* public URL of the section's first segment */
-	char seg_url[256];         /* public URL of the segment being fed */
-	int64_t media_ms;          /* media recorded (EXTINF sum of completed segments) */
-	int64_t seg_total;         /* segments completed over the whole recording */
+	char sec_url[256]; /* public URL of the section's first segment */
+	char seg_url[256]; /* public URL of the segment being fed */
+	int64_t media_ms;  /* media recorded (EXTINF sum of completed segments) */
+	int64_t seg_total; /* segments completed over the whole recording */
 	int sink_err;
 };
 

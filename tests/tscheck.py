@@ -170,6 +170,11 @@ def check(src, max_psi=0.5, max_pcr=0.1, expect_key=True):
                         pcr_ext = base if pcr_ext is None else pcr_ext + diff33(last_pcr, base)
                         last_pcr = base
                         now = pcr_ext / 90000.0
+                        # PAT/PMT sent before the first PCR count from it
+                        if last_pat is None and pat_seen:
+                            last_pat = now
+                        if last_pmt is None and pmt_seen:
+                            last_pmt = now
                         r.info["pcr_count"] += 1
         # continuity
         if pid != 0x1FFF:
@@ -310,6 +315,10 @@ def check(src, max_psi=0.5, max_pcr=0.1, expect_key=True):
         if last_pcr is not None and pid == video_pid and diff33(last_pcr, dts) < 0:
             r.err("packet %d pid 0x%x: DTS %.3f s behind the PCR" %
                   (k, pid, -diff33(last_pcr, dts) / 90000.0))
+    if now is not None and last_pat is not None and now - last_pat > max_psi + 1e-9:
+        r.err("PAT interval %.3f s > %.3f at the end" % (now - last_pat, max_psi))
+    if now is not None and last_pmt is not None and now - last_pmt > max_psi + 1e-9:
+        r.err("PMT interval %.3f s > %.3f at the end" % (now - last_pmt, max_psi))
     if npk and not pat_seen:
         r.err("no PAT")
     if npk and not pmt_seen:

@@ -31,13 +31,11 @@ die() { echo "bootstrap: $*" >&2; exit 1; }
 note() { echo "bootstrap: $*" >&2; }
 
 # ------------------------------------------------------------------ Debian packages
-missing_pkgs() { # $@ package names -> prints those not installed
-	dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null |
-		awk '$2 == "ii" { print $1 }' >"${TMPDIR:-/tmp}/ss-have.$$" || true
-	for p in "$@"; do
-		grep -qx "$p" "${TMPDIR:-/tmp}/ss-have.$$" || echo "$p"
-	done
-	rm -f "${TMPDIR:-/tmp}/ss-have.$$"
+missing_pkgs() { # $@ package names -> prints those not installed (one dpkg-query call)
+	{ dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null || true; } |
+		awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+			$2 == "ii" { have[$1] = 1 }
+			END { for (i = 1; i <= n; i++) if (!(w[i] in have)) print w[i] }'
 }
 
 apt_install() { # $@ packages
@@ -74,8 +72,10 @@ cmd_packages() { # $1 host|all
 }
 
 # deb-src entries, needed by `apt-get source`: mirror debian.sources with Types: deb-src.
+# Also fills SRC_VERSIONS (see src_versions), which doubles as the "deb-src works" test.
 ensure_debsrc() {
-	[ -z "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || return 0
+	src_versions
+	[ -z "$SRC_VERSIONS" ] || return 0
 	local f=/etc/apt/sources.list.d/debian-src.sources
 	if [ "$(id -u)" != 0 ]; then
 		echo "bootstrap: apt has no deb-src entries; as root run:" >&2
@@ -90,14 +90,24 @@ ensure_debsrc() {
 		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
 	} >"$f"
 	apt-get update -q >&2
-	[ -n "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
+	src_versions
+	[ -n "$SRC_VERSIONS" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
 }
 
-src_version() { # $1 source package -> highest version apt knows
-	apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/ { print $2 }' |
-		sort -u | { best=; while read -r v; do
-			if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
-		done; echo "$best"; }
+SRC_VERSIONS="" # "pkg version" lines, filled once per run by src_versions
+src_versions() { # highest version apt knows of each of $SRC_PKGS (one apt-cache call)
+	[ -z "$SRC_VERSIONS" ] || return 0
+	# shellcheck disable=SC2086
+	SRC_VERSIONS=$(apt-cache showsrc --only-source $SRC_PKGS 2>/dev/null |
+		awk '/^Package:/ { p = $2 } /^Version:/ { print p, $2 }' | sort -u | {
+			last="" best=""
+			while read -r p v; do
+				if [ "$p" = "$last" ] && dpkg --compare-versions "$v" le "$best"; then continue; fi
+				[ "$p" = "$last" ] || [ -z "$last" ] || echo "$last $best"
+				last=$p best=$v
+			done
+			[ -z "$last" ] || echo "$last $best"
+		})
 }
 
 # ------------------------------------------------------------------ sysroots
@@ -291,9 +301,10 @@ C
 
 current_key() { # $1 arch $2 script hash -> key text (asks apt for the source versions)
 	local p v
+	src_versions
 	echo "arch $1"
 	for p in $SRC_PKGS; do
-		v=$(src_version "$p")
+		v=$(awk -v p="$p" '$1 == p { print $2 }' <<<"$SRC_VERSIONS")
 		[ -n "$v" ] || die "apt knows no source package '$p'"
 		echo "$p $v"
 	done

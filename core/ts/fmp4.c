@@ -203,12 +203,12 @@ static int parse_stsd(const uint8_t *p, size_t n, struct fmp4_track *t)
 
 static int parse_trak(const uint8_t *p, size_t n, struct fmp4_track *t)
 {
-	static const uint32_t mdhd[] = { FCC('m', 'd', 'i', 'a'), FCC('m', 'd', 'h', 'd') };
-	static const uint32_t hdlr[] = { FCC('m', 'd', 'i', 'a'), FCC('h', 'd', 'l', 'r') };
-	static const uint32_t stsd[] = { FCC('m', 'd', 'i', 'a'), FCC('m', 'i', 'n', 'f'),
-					 FCC('s', 't', 'b', 'l'), FCC('s', 't', 's', 'd') };
-	static const uint32_t elst[] = { FCC('e', 'd', 't', 's'), FCC('e', 'l', 's', 't') };
-	static const uint32_t tkhd[] = { FCC('t', 'k', 'h', 'd') };
+	static const uint32_t mdhd[] = {FCC('m', 'd', 'i', 'a'), FCC('m', 'd', 'h', 'd')};
+	static const uint32_t hdlr[] = {FCC('m', 'd', 'i', 'a'), FCC('h', 'd', 'l', 'r')};
+	static const uint32_t stsd[] = {FCC('m', 'd', 'i', 'a'), FCC('m', 'i', 'n', 'f'),
+					FCC('s', 't', 'b', 'l'), FCC('s', 't', 's', 'd')};
+	static const uint32_t elst[] = {FCC('e', 'd', 't', 's'), FCC('e', 'l', 's', 't')};
+	static const uint32_t tkhd[] = {FCC('t', 'k', 'h', 'd')};
 	const uint8_t *b;
 	size_t bn;
 	uint32_t handler;
@@ -319,11 +319,10 @@ int fmp4_parse_init(const uint8_t *p, size_t n, struct fmp4_init *ini)
 	return 0;
 }
 
-static const uint8_t trun_field_len[4] = { 4, 4, 4, 4 }; /* dur, size, flags, cto */
+static const uint8_t trun_field_len[4] = {4, 4, 4, 4}; /* dur, size, flags, cto */
 
 static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t moof_pos,
-		      uint64_t *next_base,
-		      struct fmp4_init *ini, struct fmp4_moof *m)
+		      uint64_t *next_base, struct fmp4_init *ini, struct fmp4_moof *m)
 {
 	const uint8_t *b;
 	size_t bn, i;
@@ -492,8 +491,8 @@ int fmp4_parse_moof(const uint8_t *p, size_t n, uint64_t moof_pos, struct fmp4_i
 			return -ERR_PARSE;
 		size = (size_t)(c.size ? c.size : n - i);
 		if (c.type == FCC('t', 'r', 'a', 'f')) {
-			rc = parse_traf(p, p + i + c.hdr_len, size - c.hdr_len, moof_pos, &next_base,
-					ini, m);
+			rc = parse_traf(p, p + i + c.hdr_len, size - c.hdr_len, moof_pos,
+					&next_base, ini, m);
 			if (rc < 0)
 				return rc;
 		}

@@ -16,16 +16,16 @@ struct fmp4_track {
 	uint32_t id;
 	uint32_t timescale;
 	bool video;
-	bool inband_ps;          /* avc3/hev1: parameter sets are in-band, do not repeat */
+	bool inband_ps; /* avc3/hev1: parameter sets are in-band, do not repeat */
 	enum ts_codec codec;
-	int nal_len;             /* video: NAL length field size (1, 2, 4) */
+	int nal_len;		  /* video: NAL length field size (1, 2, 4) */
 	struct h26x_sps_info sps; /* video resolution from the config's SPS */
 	struct audio_cfg audio;
-	unsigned aac_rate_index; /* ADTS sampling_frequency_index */
-	int64_t elst_shift;      /* media_time of the edit list, in timescale units */
+	unsigned aac_rate_index;	       /* ADTS sampling_frequency_index */
+	int64_t elst_shift;		       /* media_time of the edit list, in timescale units */
 	uint32_t def_dur, def_size, def_flags; /* trex defaults */
-	int64_t next_dts;        /* end of the last fragment, for a traf without tfdt; -1 */
-	uint16_t ps_len;         /* Annex B parameter sets in ps[] */
+	int64_t next_dts; /* end of the last fragment, for a traf without tfdt; -1 */
+	uint16_t ps_len;  /* Annex B parameter sets in ps[] */
 	uint8_t ps[CONFIG_TS_PARAM_BYTES];
 };
 
@@ -43,16 +43,16 @@ int fmp4_parse_init(const uint8_t *p, size_t n, struct fmp4_init *ini);
 
 /* One trun of a moof, resolved against tfhd/trex defaults. Positions index the moof bytes. */
 struct fmp4_run {
-	int track;            /* index into fmp4_init.tracks */
+	int track;	      /* index into fmp4_init.tracks */
 	uint64_t data_off;    /* segment offset of the first sample */
-	uint32_t count;       /* samples */
+	uint32_t count;	      /* samples */
 	uint32_t tab_off;     /* offset of the first sample entry in the moof */
 	uint8_t entry_len;    /* bytes per sample entry */
 	uint32_t tr_flags;    /* trun flags */
 	uint32_t first_flags; /* first_sample_flags (when tr_flags & 4) */
 	uint8_t version;      /* trun version (signed composition offsets when 1) */
 	uint32_t def_dur, def_size, def_flags; /* tfhd or trex defaults */
-	int64_t dts;          /* decode time of the first sample, track timescale */
+	int64_t dts; /* decode time of the first sample, track timescale */
 };
 
 struct fmp4_moof {

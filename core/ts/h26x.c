@@ -90,7 +90,7 @@ static void skip_scaling_list(struct bits *b, int size)
 int h264_parse_sps(const uint8_t *p, size_t n, struct h26x_sps_info *info)
 {
 	uint8_t buf[256];
-	struct bits b = { buf, 0, 0, false };
+	struct bits b = {buf, 0, 0, false};
 	unsigned profile, chroma = 1, sep = 0, fmo, crop;
 	uint32_t w, h, cl = 0, cr = 0, ct = 0, cb = 0, poc;
 
@@ -176,7 +176,7 @@ int h264_parse_sps(const uint8_t *p, size_t n, struct h26x_sps_info *info)
 int hevc_parse_sps(const uint8_t *p, size_t n, struct h26x_sps_info *info)
 {
 	uint8_t buf[256];
-	struct bits b = { buf, 0, 0, false };
+	struct bits b = {buf, 0, 0, false};
 	unsigned max_sub, chroma, sep = 0;
 	bool prof_present[8], level_present[8];
 	uint32_t w, h;

@@ -29,11 +29,11 @@ struct h26x_sps_info {
 
 /* What a scan of the first bytes of an access unit found. */
 struct h26x_au_scan {
-	bool aud;     /* access unit delimiter present (first NAL) */
-	bool key;     /* IDR (H.264) / IRAP (HEVC) slice or a parameter set seen */
-	bool vcl;     /* a slice NAL was reached (nothing important follows) */
+	bool aud;	    /* access unit delimiter present (first NAL) */
+	bool key;	    /* IDR (H.264) / IRAP (HEVC) slice or a parameter set seen */
+	bool vcl;	    /* a slice NAL was reached (nothing important follows) */
 	const uint8_t *sps; /* SPS NAL (header included, start code excluded) in the input */
-	size_t sps_len;     /* bytes available of it (may be cut by the end of the scan) */
+	size_t sps_len;	    /* bytes available of it (may be cut by the end of the scan) */
 };
 
 /*

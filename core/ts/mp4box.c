@@ -46,8 +46,7 @@ int mp4_box_header(const uint8_t *p, size_t n, struct mp4_box *b)
 	return 0;
 }
 
-int mp4_box_find(const uint8_t *p, size_t n, uint32_t type, const uint8_t **child,
-		 size_t *child_n)
+int mp4_box_find(const uint8_t *p, size_t n, uint32_t type, const uint8_t **child, size_t *child_n)
 {
 	size_t i = 0;
 
@@ -130,12 +129,12 @@ int mp4_scan_feed(struct mp4_scan *s, const uint8_t *p, size_t n, size_t *used,
 #define FS_MAX_TABLES 64
 
 struct fs_ctx {
-	int64_t delta;      /* added to every chunk offset */
-	uint64_t convert;   /* bit t: stco table t becomes co64 */
-	uint64_t overflow;  /* bit t: table t needs 64 bits with this delta */
+	int64_t delta;	   /* added to every chunk offset */
+	uint64_t convert;  /* bit t: stco table t becomes co64 */
+	uint64_t overflow; /* bit t: table t needs 64 bits with this delta */
 	int tables;
 	bool negative;
-	uint8_t *out;       /* NULL: measure only */
+	uint8_t *out; /* NULL: measure only */
 	size_t cap, o;
 };
 
@@ -179,7 +178,8 @@ static int fs_table(struct fs_ctx *c, uint32_t type, const uint8_t *p, size_t n)
 		size_t out_len = 8 + 8 + (size_t)count * (to64 ? 8 : 4);
 
 		wr32(hdr, (uint32_t)out_len);
-		wr32(hdr + 4, to64 ? MP4_FOURCC('c', 'o', '6', '4') : MP4_FOURCC('s', 't', 'c', 'o'));
+		wr32(hdr + 4,
+		     to64 ? MP4_FOURCC('c', 'o', '6', '4') : MP4_FOURCC('s', 't', 'c', 'o'));
 		memcpy(hdr + 8, p, 4); /* version + flags */
 		wr32(hdr + 12, count);
 		if (fs_put(c, hdr, 16) < 0)
@@ -232,7 +232,8 @@ static int fs_walk(struct fs_ctx *c, const uint8_t *p, size_t n, int depth)
 
 			rc = fs_put(c, p + i, b.hdr_len);
 			if (rc == 0)
-				rc = fs_walk(c, p + i + b.hdr_len, (size_t)size - b.hdr_len, depth + 1);
+				rc = fs_walk(c, p + i + b.hdr_len, (size_t)size - b.hdr_len,
+					     depth + 1);
 			if (rc < 0)
 				return rc;
 			if (c->out) {

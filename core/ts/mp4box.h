@@ -4,13 +4,14 @@
 
 #include "core/common.h"
 
-#define MP4_FOURCC(a, b, c, d) \
-	((uint32_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
+#define MP4_FOURCC(a, b, c, d)                                                                     \
+	((uint32_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) |         \
+		    (uint32_t)(d)))
 
 struct mp4_box {
 	uint32_t type;
-	uint64_t size;     /* whole box including the header; 0 = extends to end of file */
-	unsigned hdr_len;  /* 8, or 16 with a 64-bit largesize */
+	uint64_t size;	  /* whole box including the header; 0 = extends to end of file */
+	unsigned hdr_len; /* 8, or 16 with a 64-bit largesize */
 };
 
 /*
@@ -24,14 +25,13 @@ int mp4_box_header(const uint8_t *p, size_t n, struct mp4_box *b);
  * *child_n to the child's payload (after its header), -ERR_NOT_FOUND, or -ERR_PARSE when a
  * child overruns n.
  */
-int mp4_box_find(const uint8_t *p, size_t n, uint32_t type, const uint8_t **child,
-		 size_t *child_n);
+int mp4_box_find(const uint8_t *p, size_t n, uint32_t type, const uint8_t **child, size_t *child_n);
 
 /* Incremental top-level box scanner over a file read sequentially in arbitrary pieces. */
 struct mp4_scan {
-	uint64_t pos;      /* file offset of the next byte fed */
-	uint64_t box_pos;  /* offset of the current box */
-	uint64_t box_end;  /* end offset of the current box (UINT64_MAX: to end of file) */
+	uint64_t pos;	  /* file offset of the next byte fed */
+	uint64_t box_pos; /* offset of the current box */
+	uint64_t box_end; /* end offset of the current box (UINT64_MAX: to end of file) */
 	uint8_t hdr[16];
 	unsigned hdr_have;
 	struct mp4_box box;
@@ -40,8 +40,8 @@ struct mp4_scan {
 /* One top-level box found by mp4_scan_feed. */
 struct mp4_scan_box {
 	uint32_t type;
-	uint64_t offset;  /* file offset of the box header */
-	uint64_t size;    /* 0: extends to end of file */
+	uint64_t offset; /* file offset of the box header */
+	uint64_t size;	 /* 0: extends to end of file */
 	unsigned hdr_len;
 };
 

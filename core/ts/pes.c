@@ -80,8 +80,8 @@ unsigned pes_build(uint8_t *out, uint8_t stream_id, int64_t pts, int64_t dts, si
 	return hl;
 }
 
-static const int aac_rates[16] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
-				   16000, 12000, 11025, 8000,  7350,  0,     0,     0 };
+static const int aac_rates[16] = {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050,
+				  16000, 12000, 11025, 8000,  7350,  0,	    0,	   0};
 
 int adts_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 {
@@ -104,11 +104,11 @@ int adts_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 
 int ac3_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 {
-	static const int rates[3] = { 48000, 44100, 32000 };
-	static const uint8_t chans[8] = { 2, 1, 2, 3, 3, 4, 4, 5 };
+	static const int rates[3] = {48000, 44100, 32000};
+	static const uint8_t chans[8] = {2, 1, 2, 3, 3, 4, 4, 5};
 	/* frame sizes in 16-bit words for 48 kHz per frmsizecod/2 (A/52 Table 5.18) */
-	static const uint16_t words48[19] = { 64,  80,  96,  112, 128, 160,  192,  224,  256, 320,
-					      384, 448, 512, 640, 768, 896, 1024, 1152, 1280 };
+	static const uint16_t words48[19] = {64,  80,  96,  112, 128, 160, 192,	 224,  256, 320,
+					     384, 448, 512, 640, 768, 896, 1024, 1152, 1280};
 	unsigned bsid, fscod, acmod;
 
 	if (n < 8)
@@ -124,9 +124,9 @@ int ac3_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 		fscod = p[4] >> 6;
 		acmod = (p[4] >> 1) & 7;
 		c->codec = TS_CODEC_EAC3;
-		c->rate = fscod == 3 ? rates[(p[4] >> 4) & 3] / 2 : rates[fscod % 3];
 		if (fscod == 3 && ((p[4] >> 4) & 3) == 3)
 			return -ERR_PARSE;
+		c->rate = fscod == 3 ? rates[(p[4] >> 4) & 3] / 2 : rates[fscod];
 		c->channels = chans[acmod] + (p[4] & 1);
 		c->object = 0;
 		return (int)words * 2;
@@ -139,7 +139,8 @@ int ac3_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 	c->rate = rates[fscod];
 	c->channels = chans[acmod];
 	{
-		/* lfeon follows cmixlev/surmixlev/dsurmod, present depending on acmod (A/52 5.4.2) */
+		/* lfeon follows cmixlev/surmixlev/dsurmod, present depending on acmod (A/52 5.4.2)
+		 */
 		unsigned bits = (unsigned)p[6] << 8 | p[7], k = 3;
 
 		if ((acmod & 1) && acmod != 1)
@@ -164,11 +165,11 @@ int ac3_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 
 int mpa_parse(const uint8_t *p, size_t n, struct audio_cfg *c)
 {
-	static const uint16_t rates[3] = { 44100, 48000, 32000 };
-	static const uint16_t br_l2[16] = { 0,   32,  48,  56,  64,  80,  96,  112,
-					    128, 160, 192, 224, 256, 320, 384, 0 };
-	static const uint16_t br_l3[16] = { 0,   32,  40,  48,  56,  64,  80,  96,
-					    112, 128, 160, 192, 224, 256, 320, 0 };
+	static const uint16_t rates[3] = {44100, 48000, 32000};
+	static const uint16_t br_l2[16] = {0,	32,  48,  56,  64,  80,	 96,  112,
+					   128, 160, 192, 224, 256, 320, 384, 0};
+	static const uint16_t br_l3[16] = {0,	32,  40,  48,  56,  64,	 80,  96,
+					   112, 128, 160, 192, 224, 256, 320, 0};
 	unsigned ver, layer, bri, sri, pad;
 	int rate, br;
 

@@ -8,16 +8,16 @@
 #define PES_SID_VIDEO 0xe0
 #define PES_SID_AUDIO 0xc0
 #define PES_SID_PRIVATE1 0xbd /* AC-3 / E-AC-3 in DVB */
-#define PES_HDR_MAX 19        /* start code .. PTS + DTS */
+#define PES_HDR_MAX 19	      /* start code .. PTS + DTS */
 
 /* A parsed PES header: offsets into the bytes given to pes_parse(). */
 struct pes_hdr {
 	uint8_t stream_id;
-	unsigned hdr_len;     /* bytes before the ES payload */
-	unsigned pts_off;     /* offset of the 5-byte PTS field, 0 when absent */
-	unsigned dts_off;     /* offset of the 5-byte DTS field, 0 when absent */
-	int64_t pts, dts;     /* 33-bit values, dts == pts when absent; TS_NOTS when no PTS */
-	unsigned pes_len;     /* PES_packet_length (0: unbounded) */
+	unsigned hdr_len; /* bytes before the ES payload */
+	unsigned pts_off; /* offset of the 5-byte PTS field, 0 when absent */
+	unsigned dts_off; /* offset of the 5-byte DTS field, 0 when absent */
+	int64_t pts, dts; /* 33-bit values, dts == pts when absent; TS_NOTS when no PTS */
+	unsigned pes_len; /* PES_packet_length (0: unbounded) */
 };
 
 /*

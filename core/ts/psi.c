@@ -95,7 +95,8 @@ static void classify(struct psi_es *es, const uint8_t *d, size_t dn)
 		if (tag == 0x0a && len >= 3) {
 			for (int k = 0; k < 3; k++) {
 				char c = (char)d[i + 2 + k];
-				es->lang[k] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? c : 'u';
+				es->lang[k] =
+					(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? c : 'u';
 			}
 			es->lang[3] = 0;
 		} else if (es->stream_type == TS_ST_PRIVATE_PES && tag == 0x6a) {

@@ -42,8 +42,8 @@ struct psi_es {
 	uint8_t stream_type;
 	uint16_t pid;
 	enum ts_codec codec; /* derived from stream_type and descriptors; NONE: not A/V */
-	bool drm;            /* SAMPLE-AES stream type */
-	char lang[4];        /* ISO 639 language from descriptor 0x0a, "" when absent */
+	bool drm;	     /* SAMPLE-AES stream type */
+	char lang[4];	     /* ISO 639 language from descriptor 0x0a, "" when absent */
 };
 
 struct psi_pmt {

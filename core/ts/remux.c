@@ -11,15 +11,15 @@
 #include "core/ts/remux.h"
 
 #define JUMP_90K ((int64_t)CONFIG_TS_JUMP_SECONDS * TS_CLOCK)
-#define PSI_PERIOD_90K (TS_CLOCK * 3 / 10) /* PAT/PMT every 0.3 s (limit 0.5 s) */
+#define PSI_PERIOD_90K (TS_CLOCK * 3 / 10)  /* PAT/PMT every 0.3 s (limit 0.5 s) */
 #define PCR_PERIOD_90K (TS_CLOCK * 6 / 100) /* + one frame stays under the 100 ms limit */
 #define HOLD_CAP (CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT)
 #define OUT_CAP (CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT)
 #define PROGRAM 1
 
-static const uint8_t aud_h264[6] = { 0, 0, 0, 1, 0x09, 0xf0 };
-static const uint8_t aud_hevc[7] = { 0, 0, 0, 1, 0x46, 0x01, 0x50 };
-static const uint8_t start_code[4] = { 0, 0, 0, 1 };
+static const uint8_t aud_h264[6] = {0, 0, 0, 1, 0x09, 0xf0};
+static const uint8_t aud_hevc[7] = {0, 0, 0, 1, 0x46, 0x01, 0x50};
+static const uint8_t start_code[4] = {0, 0, 0, 1};
 
 static void set_err(struct ts_remux *r, int rc)
 {
@@ -207,8 +207,30 @@ static void pk_data(struct ts_remux *r, struct ts_stream *st, const uint8_t *p, 
 	while (n) {
 		size_t take;
 
-		if (st->pk_len == TS_PKT - 4)
+		/*
+		 * Bulk data goes straight from the input to a full output packet (one copy);
+		 * more bytes follow it in this call, so it cannot be the PES's stuffed last one.
+		 */
+		if (!st->pk_len && n > TS_PKT - 4) {
+			uint8_t *s = out_slot(r);
+
+			s[0] = TS_SYNC;
+			s[1] = (uint8_t)((st->pk_first ? 0x40 : 0) | (st->out_pid >> 8));
+			s[2] = (uint8_t)st->out_pid;
+			s[3] = (uint8_t)(0x10 | st->out_cc);
+			st->out_cc = (st->out_cc + 1) & 0x0f;
+			memcpy(s + 4, p, TS_PKT - 4);
+			out_commit(r);
+			st->pk_first = false;
+			p += TS_PKT - 4;
+			n -= TS_PKT - 4;
+			continue;
+		}
+
+		if (st->pk_len == TS_PKT - 4) {
 			pk_emit(r, st);
+			continue;
+		}
 		take = MIN(n, (size_t)(TS_PKT - 4 - st->pk_len));
 		memcpy(st->pk + st->pk_len, p, take);
 		st->pk_len = (uint8_t)(st->pk_len + take);
@@ -223,6 +245,7 @@ static void pk_end_all(struct ts_remux *r)
 		pk_end(r, &r->st[i]);
 		r->st[i].in_pes = false;
 		r->st[i].repack = false;
+		r->st[i].fast = false;
 	}
 }
 
@@ -260,11 +283,11 @@ static void rebase(struct ts_remux *r, int64_t ext)
 static int64_t tl_map_ext(struct ts_remux *r, int64_t ext)
 {
 	if (r->ref_in == TS_NOTS && !r->rebase_pending) {
-		/* first timestamp: keep it, but lift streams starting near 0 (fMP4) to 1.4 s so
-		 * that DTS before PTS and PCR before DTS stay positive */
-		r->offset = ext < 126000 ? 126000 - ext : 0;
+		/* first timestamp: keep it, but lift fMP4 starting near 0 to 1.4 s so that DTS
+		 * before PTS (edit lists) and the generated PCR before DTS stay positive */
+		r->offset = r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
 	} else if (r->rebase_pending || (r->ref_in != TS_NOTS && (ext - r->ref_in > JUMP_90K ||
-							   r->ref_in - ext > JUMP_90K)))
+								  r->ref_in - ext > JUMP_90K)))
 		rebase(r, ext);
 	r->ref_in = ext;
 	return ext + r->offset;
@@ -361,7 +384,8 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 			r->pid_map[r->st[i].in_pid] = 0;
 	for (int i = 0; i < pmt->n_es; i++) {
 		if (pmt->es[i].drm) {
-			LOG_ERR(LOG_TS, "SAMPLE-AES stream type 0x%02x: DRM", pmt->es[i].stream_type);
+			LOG_ERR(LOG_TS, "SAMPLE-AES stream type 0x%02x: DRM",
+				pmt->es[i].stream_type);
 			set_err(r, -ERR_DRM);
 			return;
 		}
@@ -415,6 +439,7 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 	v->sid = PES_SID_VIDEO;
 	for (int i = 0; i < r->n_streams; i++) {
 		r->st[i].in_cc = -1;
+		r->st[i].fast = false;
 		if (r->st[i].codec != TS_CODEC_NONE && r->st[i].in_pid < 8192)
 			r->pid_map[r->st[i].in_pid] = (uint8_t)(i + 1);
 	}
@@ -434,7 +459,8 @@ static void psi_section(struct ts_remux *r, unsigned pid)
 	if (pid == TS_PID_PAT) {
 		uint16_t pmt_pid, prog;
 
-		if (psi_parse_pat(r->psi, (size_t)len, &pmt_pid, &prog) == 0 && pmt_pid != r->pmt_pid) {
+		if (psi_parse_pat(r->psi, (size_t)len, &pmt_pid, &prog) == 0 &&
+		    pmt_pid != r->pmt_pid) {
 			r->pmt_pid = pmt_pid;
 			memset(r->pmt_crc, 0, sizeof(r->pmt_crc));
 		}
@@ -519,7 +545,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 	bool is_pcr_stream = idx == pcr_index(r), has_pcr = af_pcr((uint8_t *)p) != NULL;
 	bool in_pcr = (unsigned)ts_pid(p) == r->in_pcr_pid;
 	int64_t pts = TS_NOTS, dts = TS_NOTS;
-	struct pes_hdr h;
+	struct pes_hdr h = { 0 };
 	bool key = false;
 	uint8_t *s;
 
@@ -536,6 +562,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			pk_end(r, st);
 		st->repack = false;
 		st->in_pes = false;
+		st->fast = false;
 		if (rc < 0) {
 			st->drop = true;
 			r->seg.skipped += TS_PKT;
@@ -554,10 +581,11 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 
 				memset(&sc, 0, sizeof(sc));
 				sc.aud = true;
-				sc.key = mpeg2_parse_seq(p + po + h.hdr_len, TS_PKT - po - h.hdr_len,
-							 &si) == 0;
+				sc.key = mpeg2_parse_seq(p + po + h.hdr_len,
+							 TS_PKT - po - h.hdr_len, &si) == 0;
 			} else {
-				h26x_scan_au(p + po + h.hdr_len, TS_PKT - po - h.hdr_len, hevc, &sc);
+				h26x_scan_au(p + po + h.hdr_len, TS_PKT - po - h.hdr_len, hevc,
+					     &sc);
 			}
 			key = sc.key || ((afc & 2) && p[4] && (p[5] & 0x40));
 			if (r->need_key && !key && ++r->key_wait < 300) {
@@ -565,7 +593,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				return;
 			}
 			if (r->need_key && !key)
-				LOG_WARN(LOG_TS, "no key frame found in 300 pictures: writing anyway");
+				LOG_WARN(LOG_TS,
+					 "no key frame found in 300 pictures: writing anyway");
 			if (key || r->need_key) {
 				r->seg.keyframe |= key;
 				r->need_key = false;
@@ -580,12 +609,17 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 		}
 		st->drop = false;
 		st->in_pes = true;
+		st->fast = !st->repack;
 		if (dts != TS_NOTS) {
+			/* the input's PCR lead over DTS, kept for generated PCRs when plausible */
+			int64_t lead = TS_NOTS;
+
 			if (st->video && has_pcr && in_pcr)
-				r->pcr_delay = dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
-			else if (st->video && r->in_pcr != TS_NOTS && dts - r->in_pcr >= 0 &&
-				 dts - r->in_pcr < 3 * TS_CLOCK)
-				r->pcr_delay = dts - r->in_pcr;
+				lead = dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
+			else if (st->video && r->in_pcr != TS_NOTS)
+				lead = dts - r->in_pcr;
+			if (lead != TS_NOTS && lead >= 0 && lead < 3 * TS_CLOCK)
+				r->pcr_delay = lead;
 			note_au(r, st, dts, 0);
 			if (is_pcr_stream && !(has_pcr && in_pcr))
 				pcr_if_due(r, dts, key && !has_pcr);
@@ -628,8 +662,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			if (is_pcr_stream) {
 				pcr_bridge(r, pcr);
 				psi_if_due(r, pcr);
-			}
-			else
+			} else
 				emit_pcr(r, pcr, false); /* our PCR PID carries it instead */
 		}
 		s = out_slot(r);
@@ -644,7 +677,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 		}
 		if (has_pcr) {
 			if (in_pcr && is_pcr_stream) {
-				ts_write_pcr(s + 6, pcr, ((unsigned)(p[10] & 1) << 8 | p[11]) % 300);
+				ts_write_pcr(s + 6, pcr,
+					     ((unsigned)(p[10] & 1) << 8 | p[11]) % 300);
 				r->pcr_last = pcr;
 			} else if (p[5] == 0x10) {
 				/* a PCR on a PID that is not our PCR PID: turn it into stuffing */
@@ -694,7 +728,7 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 		pay += h.hdr_len;
 		n -= h.hdr_len;
 		if (!st->video) {
-			struct audio_cfg c = { st->codec, 0, 0, 0 };
+			struct audio_cfg c = {st->codec, 0, 0, 0};
 			int rc = -ERR_PARSE;
 
 			if (st->codec == TS_CODEC_AAC)
@@ -732,8 +766,9 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 		}
 		h26x_scan_au(hs->head, hs->head_len, st->codec == TS_CODEC_HEVC, &sc);
 		if (sc.sps && (sc.sps_len < (size_t)(hs->head + hs->head_len - sc.sps) || full)) {
-			int rc = st->codec == TS_CODEC_HEVC ? hevc_parse_sps(sc.sps, sc.sps_len, &si)
-							     : h264_parse_sps(sc.sps, sc.sps_len, &si);
+			int rc = st->codec == TS_CODEC_HEVC
+					 ? hevc_parse_sps(sc.sps, sc.sps_len, &si)
+					 : h264_parse_sps(sc.sps, sc.sps_len, &si);
 			if (rc == 0) {
 				hs->video_cfg = true;
 				r->hs_width = si.width;
@@ -805,7 +840,7 @@ static void hold_release(struct ts_remux *r)
 		}
 	}
 	for (uint32_t i = 0; i < r->hold_n && !r->err; i += TS_PKT) {
-		const uint8_t *p = r->hold + i;
+		const uint8_t *p = r->u.hold + i;
 		unsigned idx = r->pid_map[ts_pid(p)];
 
 		if (idx && r->section >= 0)
@@ -818,7 +853,7 @@ static void hold_release(struct ts_remux *r)
 
 /* ---------------------------------------------------------------- TS input */
 
-static void ts_packet(struct ts_remux *r, const uint8_t *p)
+__attribute__((noinline)) static void ts_packet(struct ts_remux *r, const uint8_t *p)
 {
 	unsigned pid = ts_pid(p), idx;
 
@@ -836,7 +871,7 @@ static void ts_packet(struct ts_remux *r, const uint8_t *p)
 		if (pid == r->in_pcr_pid && !r->holding)
 			emit_input_pcr(r, p);
 		else if (pid == r->in_pcr_pid && r->hold_n + TS_PKT <= HOLD_CAP) {
-			memcpy(r->hold + r->hold_n, p, TS_PKT);
+			memcpy(r->u.hold + r->hold_n, p, TS_PKT);
 			r->hold_n += TS_PKT;
 		}
 		return;
@@ -851,7 +886,7 @@ static void ts_packet(struct ts_remux *r, const uint8_t *p)
 		if (r->hold_n + TS_PKT > HOLD_CAP) {
 			hold_release(r);
 		} else {
-			memcpy(r->hold + r->hold_n, p, TS_PKT);
+			memcpy(r->u.hold + r->hold_n, p, TS_PKT);
 			r->hold_n += TS_PKT;
 			if (hold_ready(r))
 				hold_release(r);
@@ -868,25 +903,67 @@ static void ts_packet(struct ts_remux *r, const uint8_t *p)
 	}
 }
 
+/*
+ * Most packets are payload-only continuations of a PES being passed through: only PID and
+ * CC change. This path decides that with a few loads; everything else goes to ts_packet().
+ */
+__attribute__((always_inline)) static inline void fast_packet(struct ts_remux *r, const uint8_t *p)
+{
+	unsigned idx = r->pid_map[ts_pid(p)];
+	struct ts_stream *st = &r->st[idx ? idx - 1 : 0];
+	uint8_t *s;
+
+	/* no TEI/PUSI, not scrambled, payload only, a fast stream, not a duplicate */
+	if (!idx || (p[1] & 0xc0) || (p[3] & 0xf0) != 0x10 || !st->fast || r->holding ||
+	    st->in_cc == (p[3] & 0x0f)) {
+		ts_packet(r, p);
+		return;
+	}
+	if (r->out_n + TS_PKT > OUT_CAP)
+		out_flush(r);
+	s = r->out + r->out_n;
+	r->out_n += TS_PKT;
+	memcpy(s, p, TS_PKT);
+	st->in_cc = (int8_t)(p[3] & 0x0f);
+	s[1] = (uint8_t)(st->out_pid >> 8);
+	s[2] = (uint8_t)st->out_pid;
+	s[3] = (uint8_t)(0x10 | st->out_cc);
+	st->out_cc = (st->out_cc + 1) & 0x0f;
+}
+
 static void carry_drop(struct ts_remux *r, unsigned k)
 {
 	memmove(r->carry, r->carry + k, r->carry_n - k);
 	r->carry_n = (uint16_t)(r->carry_n - k);
 }
 
-/* Out of sync: find two sync bytes 188 apart in the carry buffer. */
-static void resync(struct ts_remux *r)
+/*
+ * Out of sync: find three sync bytes 188 apart in the carry buffer (two are too easily
+ * matched by junk such as a run of 0x47 bytes, which would swallow the next real packet).
+ * At the end of a segment (final) fewer are required, as no more bytes will come.
+ */
+static void resync(struct ts_remux *r, bool final)
 {
-	for (unsigned i = 0; i + TS_PKT < r->carry_n; i++) {
-		if (r->carry[i] == TS_SYNC && r->carry[i + TS_PKT] == TS_SYNC) {
+	for (unsigned i = 0; i + TS_PKT <= r->carry_n; i++) {
+		bool ok = r->carry[i] == TS_SYNC;
+
+		for (unsigned k = 1; k < 3 && ok; k++) {
+			unsigned j = i + k * TS_PKT;
+
+			if (j < r->carry_n)
+				ok = r->carry[j] == TS_SYNC;
+			else
+				ok = final;
+		}
+		if (ok) {
 			r->seg.skipped += i;
 			carry_drop(r, i);
 			r->synced = true;
 			return;
 		}
 	}
-	if (r->carry_n > TS_PKT) {
-		unsigned k = r->carry_n - TS_PKT;
+	if (r->carry_n > 2 * TS_PKT) {
+		unsigned k = r->carry_n - 2 * TS_PKT;
 
 		r->seg.skipped += k;
 		carry_drop(r, k);
@@ -903,7 +980,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			r->carry_n = (uint16_t)(r->carry_n + take);
 			p += take;
 			n -= take;
-			resync(r);
+			resync(r, false);
 		} else if (r->carry_n < TS_PKT && r->carry_n) {
 			size_t take = MIN(n, (size_t)(TS_PKT - r->carry_n));
 
@@ -913,7 +990,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			n -= take;
 		} else if (!r->carry_n) {
 			while (n >= TS_PKT && p[0] == TS_SYNC && !r->err) {
-				ts_packet(r, p);
+				fast_packet(r, p);
 				p += TS_PKT;
 				n -= TS_PKT;
 			}
@@ -931,18 +1008,16 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 				r->synced = false;
 				break;
 			}
-			ts_packet(r, r->carry);
+			fast_packet(r, r->carry);
 			carry_drop(r, TS_PKT);
 		}
 	}
-	if (!r->synced && !r->err)
-		resync(r);
 	while (r->synced && r->carry_n >= TS_PKT && !r->err) {
 		if (r->carry[0] != TS_SYNC) {
 			r->synced = false;
 			break;
 		}
-		ts_packet(r, r->carry);
+		fast_packet(r, r->carry);
 		carry_drop(r, TS_PKT);
 	}
 }
@@ -994,7 +1069,7 @@ static void fmp4_streams(struct ts_remux *r)
 		st->codec = t->codec;
 		st->acfg = t->audio;
 		st->sid = t->codec == TS_CODEC_AC3 || t->codec == TS_CODEC_EAC3 ? PES_SID_PRIVATE1
-										  : PES_SID_AUDIO;
+										: PES_SID_AUDIO;
 		st->lang[0] = 0;
 		st->in_pid = 0xffff;
 		na++;
@@ -1067,8 +1142,9 @@ static void sample_data(struct ts_remux *r, const uint8_t *p, size_t n)
 			}
 			f->nal_len_cur = len;
 		} else if (f->nal_have == t->nal_len + 1) {
-			unsigned type = t->codec == TS_CODEC_HEVC ? (f->nal_hdr[t->nal_len] >> 1) & 0x3f
-								  : f->nal_hdr[t->nal_len] & 0x1f;
+			unsigned type = t->codec == TS_CODEC_HEVC
+						? (f->nal_hdr[t->nal_len] >> 1) & 0x3f
+						: f->nal_hdr[t->nal_len] & 0x1f;
 
 			sample_emit_ps_aud(r, st, type);
 			pk_data(r, st, start_code, sizeof(start_code));
@@ -1110,7 +1186,7 @@ static void sample_begin(struct ts_remux *r)
 	uint8_t hdr[PES_HDR_MAX + 7];
 	unsigned hl;
 
-	fmp4_run_sample(f->moof_buf, run, f->sample, &s);
+	fmp4_run_sample(r->u.moof, run, f->sample, &s);
 	f->sample_size = s.size;
 	f->sample_drop = false;
 	f->nal_have = 0;
@@ -1215,10 +1291,11 @@ static void mdat_data(struct ts_remux *r, const uint8_t *p, size_t n)
 				n -= skip;
 				continue;
 			}
-			if (f->pos > f->sample_pos) { /* overlapping runs: this sample is behind us */
+			if (f->pos >
+			    f->sample_pos) { /* overlapping runs: this sample is behind us */
 				struct fmp4_sample s;
 
-				fmp4_run_sample(f->moof_buf, run, f->sample, &s);
+				fmp4_run_sample(r->u.moof, run, f->sample, &s);
 				f->sample_size = s.size;
 				f->sample_dur = s.dur;
 				f->sample_active = true;
@@ -1276,35 +1353,62 @@ static void fmp4_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			f->box_type = b.type;
 			f->in_box = true;
 			f->hdr_have = 0;
-			if (b.type == MP4_FOURCC('m', 'o', 'o', 'f')) {
-				if (b.size == 0 || b.size > sizeof(f->moof_buf)) {
+			if (b.type == MP4_FOURCC('m', 'o', 'o', 'v') &&
+			    (b.size == 0 || b.size > sizeof(r->u.moof))) {
+				LOG_WARN(LOG_TS, "fMP4: moov of %llu bytes in the segment skipped",
+					 (unsigned long long)b.size);
+				f->box_type = 0;
+			} else if (b.type == MP4_FOURCC('m', 'o', 'o', 'f') ||
+				   b.type == MP4_FOURCC('m', 'o', 'o', 'v')) {
+				if (b.size == 0 || b.size > sizeof(r->u.moof)) {
 					LOG_WARN(LOG_TS, "fMP4: moof of %llu bytes over the cap",
 						 (unsigned long long)b.size);
 					set_err(r, -ERR_TOO_LARGE);
 					return;
 				}
-				memcpy(f->moof_buf, f->hdr, b.hdr_len);
+				memcpy(r->u.moof, f->hdr, b.hdr_len);
 				f->moof_len = b.hdr_len;
 				f->moof_ok = false;
-			} else if (b.type == MP4_FOURCC('m', 'o', 'o', 'v')) {
-				/* an init inside the segment (no EXT-X-MAP): not supported here */
-				r->seg.skipped += b.hdr_len;
 			}
 			continue;
 		}
 		{
 			size_t take = (size_t)MIN((uint64_t)n, f->box_end - f->pos);
 
-			if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f')) {
-				memcpy(f->moof_buf + f->moof_len, p, take);
+			if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'v')) {
+				/* an init carried by the segment itself (no EXT-X-MAP) */
+				memcpy(r->u.moof + f->moof_len, p, take);
 				f->moof_len += (uint32_t)take;
 				f->pos += take;
 				if (f->pos == f->box_end) {
-					int rc = fmp4_parse_moof(f->moof_buf, f->moof_len, f->box_pos,
+					int rc = fmp4_parse_init(r->u.moof, f->moof_len, &f->init);
+
+					f->have_init = rc == 0;
+					if (rc == 0)
+						fmp4_streams(r);
+					else if (rc == -ERR_DRM)
+						set_err(r, rc);
+					else
+						LOG_WARN(LOG_TS,
+							 "fMP4: moov in the segment unusable (%s)",
+							 err_str(rc));
+				}
+			} else if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f') && !f->have_init) {
+				LOG_ERR(LOG_TS,
+					"fMP4: fragment without an init section (EXT-X-MAP)");
+				set_err(r, -ERR_PROTOCOL);
+				return;
+			} else if (f->box_type == MP4_FOURCC('m', 'o', 'o', 'f')) {
+				memcpy(r->u.moof + f->moof_len, p, take);
+				f->moof_len += (uint32_t)take;
+				f->pos += take;
+				if (f->pos == f->box_end) {
+					int rc = fmp4_parse_moof(r->u.moof, f->moof_len, f->box_pos,
 								 &f->init, &f->moof);
 
 					if (rc < 0) {
-						LOG_WARN(LOG_TS, "fMP4: bad moof (%s)", err_str(rc));
+						LOG_WARN(LOG_TS, "fMP4: bad moof (%s)",
+							 err_str(rc));
 						r->seg.skipped += f->moof_len;
 						f->moof_ok = false;
 					} else {
@@ -1384,9 +1488,8 @@ int ts_remux_segment_begin(struct ts_remux *r, unsigned flags)
 		r->rebase_pending = true;
 	r->seg_fmp4 = (flags & TS_SEG_FMP4) != 0;
 	if (r->seg_fmp4) {
-		if (!r->f.have_init)
-			return -ERR_PROTOCOL;
-		fmp4_streams(r);
+		if (r->f.have_init) /* else a moov must come first in the segment */
+			fmp4_streams(r);
 		r->f.pos = 0;
 		r->f.in_box = false;
 		r->f.hdr_have = 0;
@@ -1434,6 +1537,13 @@ int ts_remux_segment_end(struct ts_remux *r, struct ts_segment_info *info)
 				r->seg.skipped += r->f.moof_len;
 			r->f.moof_ok = false;
 		} else {
+			if (!r->synced)
+				resync(r, true);
+			while (r->synced && r->carry_n >= TS_PKT && r->carry[0] == TS_SYNC &&
+			       !r->err) {
+				fast_packet(r, r->carry);
+				carry_drop(r, TS_PKT);
+			}
 			r->seg.skipped += r->carry_n;
 			r->carry_n = 0;
 			if (r->holding)

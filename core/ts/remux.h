@@ -19,7 +19,7 @@
 
 /* Configuration of a section file: a change of any of it starts a new section. */
 struct ts_section_info {
-	int index;            /* N of stream_<N>.ts, from 0 */
+	int index;	      /* N of stream_<N>.ts, from 0 */
 	enum ts_codec vcodec; /* TS_CODEC_NONE for audio-only */
 	int width, height;    /* 0 when unknown */
 	int n_audio;
@@ -28,18 +28,18 @@ struct ts_section_info {
 
 /* What one input segment contained, reported by ts_remux_segment_end(). */
 struct ts_segment_info {
-	int section;          /* section the segment's packets went to (-1: nothing written) */
+	int section;	      /* section the segment's packets went to (-1: nothing written) */
 	bool new_section;     /* this segment opened that section */
-	bool rebased;         /* timestamps were rebased (tagged or unannounced discontinuity) */
-	bool keyframe;        /* a video key frame (or audio only) was written */
+	bool rebased;	      /* timestamps were rebased (tagged or unannounced discontinuity) */
+	bool keyframe;	      /* a video key frame (or audio only) was written */
 	enum ts_codec vcodec; /* as in the section */
 	int width, height;
 	enum ts_codec acodec; /* first audio stream */
 	int audio_rate, audio_channels;
-	int64_t duration;     /* 90 kHz, from the first to past the last access unit written */
-	uint64_t bytes_in;    /* bytes fed */
-	uint64_t bytes_out;   /* bytes given to the sink */
-	uint64_t skipped;     /* input bytes dropped: garbage, truncated packets, bad boxes */
+	int64_t duration;   /* 90 kHz, from the first to past the last access unit written */
+	uint64_t bytes_in;  /* bytes fed */
+	uint64_t bytes_out; /* bytes given to the sink */
+	uint64_t skipped;   /* input bytes dropped: garbage, truncated packets, bad boxes */
 };
 
 /*
@@ -58,38 +58,39 @@ struct ts_sink_ops {
 
 /* ts_remux_segment_begin() flags. */
 #define TS_SEG_DISCONTINUITY 1u /* EXT-X-DISCONTINUITY precedes the segment */
-#define TS_SEG_FMP4 2u          /* segment is fMP4 (moof/mdat), needs ts_remux_fmp4_init() */
+#define TS_SEG_FMP4 2u /* fMP4 (moof/mdat): init from ts_remux_fmp4_init() or a moov in it */
 
 /* ---- private state below: read only through the functions ---- */
 
 struct ts_stream {
-	uint16_t in_pid;      /* input PID (TS input) */
+	uint16_t in_pid; /* input PID (TS input) */
 	uint16_t out_pid;
 	uint8_t out_cc;
-	int8_t in_cc;         /* last input CC, -1 none */
-	uint8_t sid;          /* PES stream_id written */
+	int8_t in_cc; /* last input CC, -1 none */
+	uint8_t sid;  /* PES stream_id written */
 	bool video;
 	enum ts_codec codec;
 	char lang[4];
 	struct audio_cfg acfg; /* audio: as seen in the stream */
-	int64_t last_dts;     /* output timeline (unwrapped), TS_NOTS none */
-	int64_t dur;          /* last access-unit duration, 90 kHz */
-	bool in_pes;          /* inside a PES being written */
-	bool drop;            /* inside a PES being dropped (waiting for a key frame) */
-	bool repack;          /* current PES goes through the packetizer (AUD inserted) */
-	bool pk_open;         /* packetizer has a PES open */
-	bool pk_first;        /* next packetizer packet starts the PES (PUSI) */
-	uint8_t pk_len;       /* payload bytes waiting in pk */
+	int64_t last_dts;      /* output timeline (unwrapped), TS_NOTS none */
+	int64_t dur;	       /* last access-unit duration, 90 kHz */
+	bool in_pes;	       /* inside a PES being written */
+	bool drop;	       /* inside a PES being dropped (waiting for a key frame) */
+	bool repack;	       /* current PES goes through the packetizer (AUD inserted) */
+	bool fast;	       /* in_pes && !drop && !repack: continuations take the fast path */
+	bool pk_open;	       /* packetizer has a PES open */
+	bool pk_first;	       /* next packetizer packet starts the PES (PUSI) */
+	uint8_t pk_len;	       /* payload bytes waiting in pk */
 	uint8_t pk[TS_PKT - 4];
 };
 
 /* What the hold at a TS segment start has learned. */
 struct ts_hold_scan {
-	bool video_cfg;       /* video resolution known (or no video) */
+	bool video_cfg; /* video resolution known (or no video) */
 	bool audio_seen[CONFIG_TS_MAX_AUDIO];
 	bool key;
-	int64_t first_ts;     /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
-	uint16_t head_len;    /* bytes of the current video PES head collected */
+	int64_t first_ts;  /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	uint16_t head_len; /* bytes of the current video PES head collected */
 	bool head_done;
 	uint8_t head[512];
 };
@@ -98,49 +99,48 @@ struct ts_hold_scan {
 struct ts_fmp4 {
 	bool have_init;
 	struct fmp4_init init;
-	uint64_t pos;         /* segment offset of the next input byte */
-	uint64_t box_pos;     /* offset of the current top-level box */
-	uint64_t box_end;     /* its end (UINT64_MAX: to the end) */
+	uint64_t pos;	  /* segment offset of the next input byte */
+	uint64_t box_pos; /* offset of the current top-level box */
+	uint64_t box_end; /* its end (UINT64_MAX: to the end) */
 	uint32_t box_type;
 	uint8_t hdr[16];
 	uint8_t hdr_have;
 	bool in_box;
-	uint64_t moof_pos;    /* offset of the last moof */
+	uint64_t moof_pos; /* offset of the last moof */
 	uint32_t moof_len;
-	bool moof_ok;         /* moof parsed, its samples not all consumed */
+	bool moof_ok; /* moof parsed, its samples not all consumed */
 	struct fmp4_moof moof;
-	int run;              /* current run index */
+	int run;	      /* current run index */
 	uint32_t sample;      /* current sample in the run */
 	uint64_t sample_pos;  /* segment offset of the current sample */
 	uint32_t sample_left; /* bytes of it not yet consumed, 0: not started */
 	int64_t run_dts;      /* decode time of the current sample, track timescale */
 	bool sample_active;   /* the current sample is being consumed */
 	bool sample_drop;     /* ... but not written (waiting for a key frame, bad NAL) */
-	bool decided;         /* section decision made for this segment */
-	bool first_nal;       /* video: next NAL is the sample's first (AUD goes before it) */
+	bool decided;	      /* section decision made for this segment */
+	bool first_nal;	      /* video: next NAL is the sample's first (AUD goes before it) */
 	bool ps_pending;      /* video: parameter sets still to insert in this key sample */
 	uint32_t sample_size, sample_dur;
 	uint32_t nal_len_cur; /* video: length of the NAL whose header is being read */
 	uint8_t nal_hdr[5];   /* video: length prefix + first byte being collected */
 	uint8_t nal_have;
-	uint32_t nal_left;    /* video: bytes of the current NAL still to copy */
-	uint8_t moof_buf[CONFIG_TS_MOOF_BYTES];
+	uint32_t nal_left; /* video: bytes of the current NAL still to copy */
 };
 
 struct ts_remux {
 	struct ts_sink_ops ops;
 	void *ctx;
-	int err;              /* sticky error: every later call returns it */
+	int err; /* sticky error: every later call returns it */
 
 	/* input framing */
 	bool synced;
 	uint16_t carry_n;
-	uint8_t carry[2 * TS_PKT];
+	uint8_t carry[3 * TS_PKT];
 
 	/* PSI input */
-	uint16_t pmt_pid;     /* 0: not known yet */
+	uint16_t pmt_pid; /* 0: not known yet */
 	uint16_t in_pcr_pid;
-	uint8_t pmt_crc[4];   /* CRC of the PMT in use, to spot changes */
+	uint8_t pmt_crc[4]; /* CRC of the PMT in use, to spot changes */
 	uint16_t psi_pid;
 	uint16_t psi_len, psi_need;
 	int8_t psi_cc;
@@ -148,27 +148,27 @@ struct ts_remux {
 
 	/* streams: [0] video (when present), then audio */
 	int n_streams;
-	int video;            /* index of the video stream or -1 */
+	int video; /* index of the video stream or -1 */
 	struct ts_stream st[1 + CONFIG_TS_MAX_AUDIO];
 	uint8_t pid_map[8192]; /* input PID -> stream index + 1, 0: dropped */
 
 	/* timeline */
-	int64_t ref_in;       /* last unwrapped input timestamp, TS_NOTS before the first */
-	int64_t offset;       /* added to unwrapped input time to get output time */
-	bool rebase_pending;  /* tagged discontinuity: rebase at the next timestamp */
-	int64_t out_end;      /* end of the output timeline so far (last DTS + duration) */
-	int64_t pcr_last;     /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
-	int64_t pcr_delay;    /* input DTS - PCR, used for generated PCRs */
-	int64_t in_pcr;       /* last input PCR mapped to output time, TS_NOTS */
-	uint32_t key_wait;    /* video PES dropped while waiting for a key frame */
+	int64_t ref_in;	     /* last unwrapped input timestamp, TS_NOTS before the first */
+	int64_t offset;	     /* added to unwrapped input time to get output time */
+	bool rebase_pending; /* tagged discontinuity: rebase at the next timestamp */
+	int64_t out_end;     /* end of the output timeline so far (last DTS + duration) */
+	int64_t pcr_last;    /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
+	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
+	int64_t in_pcr;	     /* last input PCR mapped to output time, TS_NOTS */
+	uint32_t key_wait;   /* video PES dropped while waiting for a key frame */
 	uint8_t pmt_version;
-	int64_t psi_last;     /* PCR time of the last PAT/PMT */
+	int64_t psi_last; /* PCR time of the last PAT/PMT */
 	uint8_t pat_cc, pmt_cc;
 
 	/* sections */
-	int section;          /* current section index, -1 before the first */
+	int section; /* current section index, -1 before the first */
 	struct ts_section_info cur;
-	bool need_key;        /* drop video until a key frame (section start) */
+	bool need_key; /* drop video until a key frame (section start) */
 	bool seg_fmp4;
 
 	/* hold at a TS segment start */
@@ -176,13 +176,18 @@ struct ts_remux {
 	uint32_t hold_n;
 	struct ts_hold_scan hs;
 	int hs_width, hs_height; /* resolution found by the hold scan, 0 unknown */
-	uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
 
 	/* per-segment report */
 	struct ts_segment_info seg;
 	int64_t seg_first, seg_last; /* output DTS range of the segment */
 
 	struct ts_fmp4 f;
+
+	/* A segment is TS or fMP4: the TS hold and the fMP4 moof never live at the same time. */
+	union {
+		uint8_t hold[CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT];
+		uint8_t moof[CONFIG_TS_MOOF_BYTES];
+	} u;
 
 	uint32_t out_n;
 	uint8_t out[CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT];
@@ -202,8 +207,9 @@ int ts_remux_segment_begin(struct ts_remux *r, unsigned flags);
 
 /*
  * Feeds the next n bytes of the segment (any split). Returns 0; -ERR_DRM for SAMPLE-AES
- * streams or scrambled packets; -ERR_PARSE for fMP4 that cannot be followed; a sink error.
- * Errors are sticky: the recording should stop.
+ * streams, scrambled packets or encrypted fMP4 tracks; -ERR_PARSE for fMP4 that cannot be
+ * followed; -ERR_TOO_LARGE for a moof over CONFIG_TS_MOOF_BYTES; -ERR_PROTOCOL for fMP4
+ * fragments without any init; a sink error. Errors are sticky: the recording should stop.
  */
 int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n);
 

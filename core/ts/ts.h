@@ -58,7 +58,7 @@ static inline unsigned ts_payload_off(const uint8_t *p)
 }
 
 /*
- * Signed distance b - a between two 33-bit timestamps, in (-2^32, 2^32]: the unwrap step
+ * Signed distance b - a between two 33-bit timestamps, in [-2^32, 2^32): the unwrap step
  * ((b - a + 2^32) mod 2^33) - 2^32 that keeps a long recording monotonic across wraps.
  */
 static inline int64_t ts_diff33(int64_t a, int64_t b)
@@ -69,8 +69,8 @@ static inline int64_t ts_diff33(int64_t a, int64_t b)
 /* Reads the 33-bit timestamp of a PES PTS/DTS field (5 bytes, marker bits ignored). */
 static inline int64_t ts_read_pts(const uint8_t *q)
 {
-	return ((int64_t)(q[0] & 0x0e) << 29) | ((int64_t)q[1] << 22) | ((int64_t)(q[2] & 0xfe) << 14) |
-	       ((int64_t)q[3] << 7) | (q[4] >> 1);
+	return ((int64_t)(q[0] & 0x0e) << 29) | ((int64_t)q[1] << 22) |
+	       ((int64_t)(q[2] & 0xfe) << 14) | ((int64_t)q[3] << 7) | (q[4] >> 1);
 }
 
 /* Writes a PES PTS/DTS field: prefix is 2 (PTS only), 3 (PTS of a pair) or 1 (DTS). */

@@ -30,6 +30,11 @@ def under_qemu():
     return bool(os.environ.get("SS_WRAP"))
 
 
+def sanitized_build():
+    """True for ASan/valgrind-style builds whose memory use says nothing about ours."""
+    return "asan" in os.environ.get("SS_BIN", "") or bool(os.environ.get("SS_SANITIZED"))
+
+
 class Daemon:
     """One daemon process on a free loopback port, stopped with SIGTERM at the end."""
 

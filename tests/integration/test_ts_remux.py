@@ -332,3 +332,50 @@ def test_sample_aes_and_scrambled_are_drm(tsremux, media, tmp_path):
     p2.write_bytes(bytes(scr))
     rc, lines, _ = remux(tsremux, str(tmp_path / "o2"), [str(p2)])
     assert rc == 2 and lines[-1]["error"] == "drm_protected"
+
+
+def _packets(data):
+    return [bytearray(data[i:i + 188]) for i in range(0, len(data), 188)]
+
+
+def test_checker_catches_broken_files(tsremux, media, tmp_path):
+    """tscheck itself must fail on the faults it is meant to find."""
+    rc, _, _ = remux(tsremux, str(tmp_path), media["a"][:1])
+    good = open(str(tmp_path / "stream_0.ts"), "rb").read()
+    assert tscheck.check(good).ok
+    pk = _packets(good)
+
+    def pid(p):
+        return ((p[1] & 0x1F) << 8) | p[2]
+
+    # a continuity counter jump on the video PID
+    bad = [bytearray(p) for p in pk]
+    k = next(i for i, p in enumerate(bad) if pid(p) == 0x100 and not p[1] & 0x40 and i > 50)
+    bad[k][3] = (bad[k][3] & 0xF0) | ((bad[k][3] + 5) & 0x0F)
+    assert any("CC" in e for e in tscheck.check(b"".join(bad)).errors)
+    # PAT/PMT only at the start
+    bad = [p for i, p in enumerate(pk) if i < 2 or pid(p) not in (0, 0x1000)]
+    errs = tscheck.check(b"".join(bad)).errors
+    assert any("PAT interval" in e for e in errs)
+    # wrong PTS marker bits on a PES header
+    bad = [bytearray(p) for p in pk]
+    k = next(i for i, p in enumerate(bad) if pid(p) == 0x101 and p[1] & 0x40)
+    off = 4 if not bad[k][3] & 0x20 else 5 + bad[k][4]
+    bad[k][off + 9] &= 0xFE
+    assert any("marker" in e for e in tscheck.check(b"".join(bad)).errors)
+    # the file starting with a non-key picture
+    first_key = next(i for i, p in enumerate(pk) if pid(p) == 0x100 and p[1] & 0x40)
+    second = next(i for i, p in enumerate(pk) if i > first_key and pid(p) == 0x100 and p[1] & 0x40)
+    bad = pk[:2] + [p for p in pk[second:]]
+    assert any("key frame" in e or "CC" in e for e in tscheck.check(b"".join(bad)).errors)
+    # time going backwards: the same file twice in one section
+    assert any("not increasing" in e or "PCR goes back" in e
+               for e in tscheck.check(good + good).errors)
+    # a truncated packet
+    assert not tscheck.check(good[:-5]).ok
+    # the CLI exits 1 with reasons
+    p = tmp_path / "bad.ts"
+    p.write_bytes(good[:-5])
+    r = subprocess.run([sys.executable, os.path.join(TOP, "tests", "tscheck.py"), str(p)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "FAILED" in r.stdout

@@ -66,7 +66,7 @@ static int sink_section(void *ctx, const struct ts_section_info *info)
 	return 0;
 }
 
-static const struct ts_sink_ops ops = { sink_write, sink_section };
+static const struct ts_sink_ops ops = {sink_write, sink_section};
 
 /* The remuxer is large (fixed buffers); keep it off the stack. */
 static struct ts_remux remux;
@@ -94,7 +94,7 @@ static int read_all(const char *path, uint8_t **out, size_t *n)
 
 int main(int argc, char **argv)
 {
-	struct sink s = { ".", false, -1, 0 };
+	struct sink s = {".", false, -1, 0};
 	size_t chunk = sizeof(buf);
 	unsigned seed = 1;
 	bool disc = false, fmp4 = false, quiet = false;
@@ -139,7 +139,8 @@ int main(int argc, char **argv)
 			disc = false;
 			while (rc >= 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 				for (size_t o = 0; o < n && rc >= 0;) {
-					size_t c = chunk ? chunk : 1 + (size_t)(rand_r(&seed) % 4096);
+					size_t c =
+						chunk ? chunk : 1 + (size_t)(rand_r(&seed) % 4096);
 
 					c = c > n - o ? n - o : c;
 					rc = ts_remux_feed(&remux, buf + o, c);
@@ -150,17 +151,22 @@ int main(int argc, char **argv)
 			if (rc >= 0)
 				rc = ts_remux_segment_end(&remux, &si);
 			if (rc >= 0 && !quiet)
-				printf("{\"segment\": \"%s\", \"section\": %d, \"new_section\": %s, "
+				printf("{\"segment\": \"%s\", \"section\": %d, \"new_section\": "
+				       "%s, "
 				       "\"rebased\": %s, \"keyframe\": %s, \"vcodec\": \"%s\", "
 				       "\"width\": %d, \"height\": %d, \"acodec\": \"%s\", "
-				       "\"audio_rate\": %d, \"audio_channels\": %d, \"duration\": %lld, "
-				       "\"bytes_in\": %llu, \"bytes_out\": %llu, \"skipped\": %llu}\n",
+				       "\"audio_rate\": %d, \"audio_channels\": %d, \"duration\": "
+				       "%lld, "
+				       "\"bytes_in\": %llu, \"bytes_out\": %llu, \"skipped\": "
+				       "%llu}\n",
 				       a, si.section, si.new_section ? "true" : "false",
-				       si.rebased ? "true" : "false", si.keyframe ? "true" : "false",
-				       ts_codec_name(si.vcodec), si.width, si.height,
-				       ts_codec_name(si.acodec), si.audio_rate, si.audio_channels,
-				       (long long)si.duration, (unsigned long long)si.bytes_in,
-				       (unsigned long long)si.bytes_out, (unsigned long long)si.skipped);
+				       si.rebased ? "true" : "false",
+				       si.keyframe ? "true" : "false", ts_codec_name(si.vcodec),
+				       si.width, si.height, ts_codec_name(si.acodec), si.audio_rate,
+				       si.audio_channels, (long long)si.duration,
+				       (unsigned long long)si.bytes_in,
+				       (unsigned long long)si.bytes_out,
+				       (unsigned long long)si.skipped);
 		}
 	}
 	if (rc >= 0)

@@ -110,11 +110,10 @@ static void test_confine_missing(void **state)
 			 -ENOENT);
 	assert_int_equal(paths_confine(t->roots, p(t, "outside/missing"), 1, out, sizeof(out)),
 			 -ERR_PATH_DENIED);
-	assert_int_equal(paths_confine(t->roots, p(t, "root/missing/../../outside/x"), 1, out,
-				       sizeof(out)),
-			 -ERR_PATH_DENIED);
-	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 1, out, sizeof(out)),
-			 -ENOTDIR);
+	assert_int_equal(
+		paths_confine(t->roots, p(t, "root/missing/../../outside/x"), 1, out, sizeof(out)),
+		-ERR_PATH_DENIED);
+	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 1, out, sizeof(out)), -ENOTDIR);
 	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 0, out, sizeof(out)), 0);
 }
 
@@ -156,9 +155,9 @@ static void test_mkdirs_escapes(void **state)
 	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/link/x"), "id", out, sizeof(out)),
 			 -ERR_PATH_DENIED);
 	assert_int_equal(stat(p(t, "outside/x"), &st), -1);
-	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/new/../../outside"), "id", out,
-				      sizeof(out)),
-			 -ERR_PATH_DENIED);
+	assert_int_equal(
+		paths_mkdirs(t->roots, p(t, "root/new/../../outside"), "id", out, sizeof(out)),
+		-ERR_PATH_DENIED);
 	assert_int_equal(stat(p(t, "root/new"), &st), -1);
 	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/ok"), "..", out, sizeof(out)),
 			 -ERR_PATH_DENIED);
@@ -176,12 +175,9 @@ static void test_mkdirs_escapes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_confine_inside),
-		cmocka_unit_test(test_confine_escapes),
-		cmocka_unit_test(test_confine_missing),
-		cmocka_unit_test(test_root_symlink),
-		cmocka_unit_test(test_mkdirs),
-		cmocka_unit_test(test_mkdirs_escapes),
+		cmocka_unit_test(test_confine_inside),	cmocka_unit_test(test_confine_escapes),
+		cmocka_unit_test(test_confine_missing), cmocka_unit_test(test_root_symlink),
+		cmocka_unit_test(test_mkdirs),		cmocka_unit_test(test_mkdirs_escapes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
