@@ -170,6 +170,16 @@ class Plugin(Client):
         self.show_ads = show_ads
         self.quality = quality
 
+    # What the server may send to a client that asked for no extension (PROTOCOL.md: never
+    # broadcast a new message type to clients that did not ask for it).
+    KNOWN = {"ready", "get_providers", "get_categories", "get_media_items", "start", "stop"}
+
+    def recv(self, timeout=None):
+        m = super().recv(timeout)
+        assert isinstance(m, list) and len(m) == 2 and isinstance(m[1], dict), m
+        assert m[0] in self.KNOWN, "unexpected message %r" % (m,)
+        return m
+
     def send(self, cmd, args=None):
         # Python 2: json.dumps(msg, ensure_ascii=False).encode('utf-8') on byte strings
         assert_ascii([cmd, args or {}])

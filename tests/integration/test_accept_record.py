@@ -1,6 +1,7 @@
 """Acceptance: recordings through the IPTV provider with any loopback URL ({"provider_id":
 "IPTV"}): HLS VOD, HLS live, progressive MP4, replacing a recording, stopping while the
 upstream stalls, and the recording errors (403 after refresh, 404, DRM)."""
+import json
 import os
 import time
 
@@ -45,6 +46,19 @@ def test_hls_vod_start_then_exactly_one_complete(acc):
     assert tscheck_errors(f) == []
     assert os.path.getsize(f) % 188 == 0
     assert sorted(os.listdir(acc.rec_dir)) == ["stream.log", "stream_0.ts"]
+
+
+def test_no_secrets_in_start_stop_or_stream_log(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/hls/vod.m3u8?token=SECRET42&sig=abc"))
+    a = p.wait_start()
+    s = p.wait_stop()
+    assert "SECRET42" not in json.dumps([a, s]), (a, s)
+    assert "SECRET42" not in (acc.rec_dir / "stream.log").read_text()
+    p.start(IPTV, acc.url("/nope.m3u8?token=SECRET43"))
+    m = p.recv_until("stop", timeout=T)
+    assert is_error(m) and "SECRET43" not in json.dumps(m), m
 
 
 def test_vod_shorter_than_buffering_still_starts_then_completes(acc):
@@ -103,7 +117,8 @@ def test_mp4_progressive(acc, mp4_file):
     p = acc.plugin(d, buffering=2)
     p.start(IPTV, acc.url("/files/movie.mp4"))
     a = p.wait_start()
-    check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    data = check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    assert b"moov" in data, "announced before the moov box is in the file"
     s = p.wait_stop()
     assert s["reason"] == "complete", s
     assert s["recorder_id"] == "mp4", s
