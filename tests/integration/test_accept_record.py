@@ -3,6 +3,7 @@
 upstream stalls, and the recording errors (403 after refresh, 404, DRM)."""
 import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -82,7 +83,7 @@ def test_hls_live_runs_until_stop(acc):
     assert not [m for m in msgs if m[0] == "stop"], msgs
     assert grows(a["rec_file"], s0), "live file does not grow"
     p.stop()
-    p.ping()
+    assert p.ping() == []
     size = os.path.getsize(a["rec_file"])
     assert p.quiet(1.2) == []
     assert os.path.getsize(a["rec_file"]) == size, "file grows after stop"
@@ -105,7 +106,7 @@ def test_live_loop_discontinuity_is_bridged_in_one_section(acc):
     msgs = p.quiet(4.0)
     assert not [m for m in msgs if m[0] in ("start", "stop")], msgs
     p.stop()
-    p.ping()
+    assert p.ping() == []
     assert not os.path.exists(os.path.join(acc.rec_dir, "stream_1.ts"))
     assert tscheck_errors(a["rec_file"]) == []
     assert "discontinuity" in (acc.rec_dir / "stream.log").read_text()
@@ -181,7 +182,7 @@ def test_stop_while_the_upstream_stalls_is_quick_and_silent(acc):
     time.sleep(0.5)  # the recorder now hangs inside segment 2
     t0 = time.monotonic()
     p.stop()
-    p.ping()
+    assert p.ping() == []
     took = time.monotonic() - t0
     assert took < QUICK, "stop took %.3f s" % took
     assert p.quiet(0.8) == []
@@ -199,7 +200,7 @@ def test_stop_while_the_first_response_hangs(acc):
     time.sleep(0.4)
     t0 = time.monotonic()
     p.stop()
-    p.ping()
+    assert p.ping() == []
     assert time.monotonic() - t0 < QUICK
     assert p.quiet(0.6) == []
 
@@ -217,7 +218,7 @@ def test_403_that_persists_after_refresh_is_forbidden(acc):
     assert one_stop(p, 0.5)[0] is None
     # a resolver failure is unicast, a recording's end is broadcast: at most one either way
     assert one_stop(other, 0.1)[0] in (None, m[1])
-    p.ping()
+    assert p.ping() == []
 
 
 def test_403_once_then_fine_after_refresh(acc):
@@ -241,7 +242,7 @@ def test_404_is_not_found(acc):
     m = p.recv_until("stop", timeout=T)
     assert is_error(m, "not_found"), m
     assert one_stop(p, 0.5)[0] is None
-    p.ping()
+    assert p.ping() == []
 
 
 def test_license_url_is_drm_protected_broadcast_and_nothing_else(acc):
@@ -265,7 +266,7 @@ def test_license_url_is_drm_protected_broadcast_and_nothing_else(acc):
     assert not [m for m in msgs if m[0] in ("start", "stop")], msgs
     assert grows(a["rec_file"], s0), "the running recording stopped"
     p.stop()
-    p.ping()
+    assert p.ping() == []
 
 
 def test_samsung_drm_channel_is_drm_protected(acc):
@@ -324,3 +325,60 @@ def test_failing_segments_never_make_a_start(acc):
     assert m[0] == "stop", m
     assert is_error(m), m
     assert one_stop(p, 0.5)[0] is None
+
+
+@pytest.mark.parametrize("quality,height", [("480p", 480), ("720p", 720), ("1080p", 720),
+                                            ("best", 720)])
+def test_quality_picks_the_variant_through_the_daemon(acc, media, quality, height):
+    acc.httpd.serve_dir(media.ladder(), "/ladder/")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1, quality=quality)
+    p.start(IPTV, acc.url("/ladder/master.m3u8"))
+    a = p.wait_start()
+    check_start(a, acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=height", "-of", "csv=p=0", a["rec_file"]],
+                         capture_output=True, text=True, timeout=30).stdout.split()
+    assert set(out) == {str(height)}, (quality, out)
+
+
+def test_double_start_while_the_first_is_still_resolving(acc):
+    """The user presses OK twice: the first start hangs upstream, the second one wins."""
+    acc.httpd.route("/acc/slow.m3u8", lambda rq: Response(200, b"#EXTM3U\n", delay=60))
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/slow.m3u8"))
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    p.start(IPTV, acc.url("/hls/vod.m3u8"))
+    a = p.wait_start()
+    assert time.monotonic() - t0 < 3.0
+    check_start(a, acc.rec_dir, 0, 1)
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert one_stop(p, 0.5)[0] is None
+
+
+@pytest.mark.parametrize("gap", [None, 0.0, 0.02, 0.1, 0.3])
+def test_stop_right_after_start_means_silence(acc, gap):
+    """The player is closed at once: nothing may follow the stop (the old server's race)."""
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    if gap is None:   # both frames in one TCP write
+        from fixtures_accept import frame
+        p.send_raw(frame(json.dumps(["start", p.start_args(IPTV, acc.url("/acc/live.m3u8"))]))
+                   + frame('["stop", {}]'))
+    else:
+        p.start(IPTV, acc.url("/acc/live.m3u8"))
+        time.sleep(gap)
+        p.stop()
+    # a start broadcast may only have come before the stop was handled
+    p.ping()
+    late = p.quiet(1.0)
+    assert late == [], late
+    f = os.path.join(acc.rec_dir, "stream_0.ts")
+    if os.path.exists(f):
+        size = os.path.getsize(f)
+        time.sleep(0.3)
+        assert os.path.getsize(f) == size
