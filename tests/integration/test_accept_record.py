@@ -382,3 +382,57 @@ def test_stop_right_after_start_means_silence(acc, gap):
         size = os.path.getsize(f)
         time.sleep(0.3)
         assert os.path.getsize(f) == size
+
+
+def test_burst_of_starts_ends_in_one_clean_recording(acc):
+    """Twenty starts in one write (live and VOD alternating): each replaces the previous;
+    the last one (VOD) records completely, and only one stop comes."""
+    from fixtures_accept import frame
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    urls = [acc.url("/hls/vod.m3u8?n=%d" % i) if i % 2 else acc.url("/acc/live.m3u8")
+            for i in range(20)]
+    p.send_raw(b"".join(frame(json.dumps(["start", p.start_args(IPTV, u)])) for u in urls))
+    msgs = []
+    while not msgs or msgs[-1][0] != "stop":
+        msgs.append(p.recv(timeout=T))
+    assert msgs[-1][1]["reason"] == "complete", msgs
+    starts = [m[1] for m in msgs if m[0] == "start"]
+    assert starts and all(s["section_index"] == 0 for s in starts), msgs
+    assert one_stop(p, 0.5)[0] is None
+    f = starts[-1]["rec_file"]
+    assert tscheck_errors(f) == []
+    err, dur = probe(f)
+    assert err == "" and 5.0 < dur < 7.5, (err, dur)
+
+
+def test_live_stream_that_ends_is_complete(acc):
+    from fixtures_accept import LiveHls
+    live = LiveHls(acc.httpd, acc.media, path="/acc/ending.m3u8", window=8)
+    t_end = time.monotonic() + 2.5
+    text = live.text
+    live.text = lambda: text() + ("#EXT-X-ENDLIST\n" if time.monotonic() > t_end else "")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/ending.m3u8"))
+    a = p.wait_start()
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert one_stop(p, 0.3)[0] is None
+    assert tscheck_errors(a["rec_file"]) == []
+
+
+def test_recording_goes_on_without_clients_and_a_new_client_can_stop_it(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/live.m3u8"))
+    a = p.wait_start()
+    p.close()
+    assert grows(a["rec_file"], os.path.getsize(a["rec_file"]))
+    q = acc.plugin(d)
+    q.stop()
+    assert q.ping() == []
+    size = os.path.getsize(a["rec_file"])
+    time.sleep(0.5)
+    assert os.path.getsize(a["rec_file"]) == size
+    assert q.quiet(0.3) == []
