@@ -436,3 +436,36 @@ def test_recording_goes_on_without_clients_and_a_new_client_can_stop_it(acc):
     time.sleep(0.5)
     assert os.path.getsize(a["rec_file"]) == size
     assert q.quiet(0.3) == []
+
+
+def test_https_upstream_with_the_configured_ca(acc, httpsd):
+    httpsd.serve_dir(acc.media.dir, "/hls/")
+    httpsd.content("/vod.m3u8", acc.media.playlist(True, prefix="/hls/"),
+                   content_type="application/vnd.apple.mpegurl")
+    d = acc.daemon(config={"ca_file": httpsd.ca_file})
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, httpsd.url("/vod.m3u8", host="localhost"))
+    check_start(p.wait_start(), acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
+    # a daemon that does not trust the CA refuses the stream with one error
+    d2 = acc.daemon()
+    q = acc.plugin(d2, buffering=1)
+    q.start(IPTV, httpsd.url("/vod.m3u8", host="localhost"))
+    m = q.recv_until("stop", timeout=T)
+    assert is_error(m), m
+    assert one_stop(q, 0.3)[0] is None
+
+
+@pytest.mark.xfail(strict=True, reason="mbedTLS backend: a certificate's iPAddress SAN is not "
+                   "matched, so https://<IP literal>/ fails verification (open bug)")
+def test_https_upstream_by_ip_address(acc, httpsd):
+    """IPTV lists often name servers by address; the fixture certificate has IP SANs for
+    127.0.0.1 and ::1, so verification must succeed."""
+    httpsd.serve_dir(acc.media.dir, "/hls/")
+    httpsd.content("/vod.m3u8", acc.media.playlist(True, prefix="/hls/"),
+                   content_type="application/vnd.apple.mpegurl")
+    d = acc.daemon(config={"ca_file": httpsd.ca_file})
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, httpsd.url("/vod.m3u8", host="127.0.0.1"))
+    check_start(p.wait_start(), acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
