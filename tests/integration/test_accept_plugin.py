@@ -66,7 +66,7 @@ def stop_and_listen(p, seconds=1.0):
     assert not [m for m in late if m[0] in ("start", "stop")], late
 
 
-@pytest.mark.parametrize("buffering", [5, 2])
+@pytest.mark.parametrize("buffering", [5, pytest.param(2, marks=pytest.mark.smoke)])
 def test_pluto_session_as_the_plugin_does_it(acc, buffering):
     d = acc.daemon()
     p, a = session(acc, d, "PlutoTV", buffering, cat_name="Filme")

@@ -24,6 +24,7 @@ def one_stop(p, seconds):
     return stops[0][1] if stops else None, msgs
 
 
+@pytest.mark.smoke
 def test_hls_vod_start_then_exactly_one_complete(acc):
     d = acc.daemon()
     p = acc.plugin(d, buffering=2)
@@ -173,6 +174,7 @@ def stalled_live(acc, good):
     return acc.url("/acc/stall.m3u8")
 
 
+@pytest.mark.smoke
 def test_stop_while_the_upstream_stalls_is_quick_and_silent(acc):
     d = acc.daemon()
     p = acc.plugin(d, buffering=2)
