@@ -265,16 +265,34 @@ static int64_t timeline_end(const struct ts_remux *r)
 	return end;
 }
 
-/* One offset for the whole program so that input time ext continues the output timeline. */
+/* End of what has been presented so far (latest PTS plus its duration). */
+static int64_t presentation_end(const struct ts_remux *r)
+{
+	int64_t end = TS_NOTS;
+
+	for (int i = 0; i < r->n_streams; i++)
+		if (r->st[i].pts_end != TS_NOTS && r->st[i].pts_end > end)
+			end = r->st[i].pts_end;
+	return end;
+}
+
+/*
+ * One offset for the whole program so that input time ext continues the output timeline:
+ * decoding continues after the last DTS, and presentation (ext + r->next_lead, the first
+ * picture's PTS when known) after the last PTS, so B-frame delays that differ between the
+ * two encodes cannot make pictures overlap.
+ */
 static void rebase(struct ts_remux *r, int64_t ext)
 {
-	int64_t end = timeline_end(r);
+	int64_t end = timeline_end(r), pend = presentation_end(r);
 
 	r->rebase_pending = false;
 	r->ref_in = ext;
 	if (end == TS_NOTS)
 		return;
 	r->offset = end - ext;
+	if (pend != TS_NOTS && pend - (ext + r->next_lead) > r->offset)
+		r->offset = pend - (ext + r->next_lead);
 	r->seg.rebased = true;
 	LOG_DBG(LOG_TS, "rebase: input %lld continues at %lld", (long long)ext, (long long)end);
 }
@@ -304,8 +322,8 @@ static int64_t tl_map(struct ts_remux *r, int64_t raw33)
 	return tl_map_ext(r, unwrap(r, raw33));
 }
 
-/* Records a written access unit: per-stream DTS/duration and the segment's range. */
-static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t dts, int64_t dur)
+/* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */
+static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64_t dts, int64_t dur)
 {
 	if (dur <= 0 && st->last_dts != TS_NOTS) {
 		int64_t d = dts - st->last_dts;
@@ -315,6 +333,8 @@ static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t dts, int64
 	if (dur > 0)
 		st->dur = dur;
 	st->last_dts = dts;
+	if (st->pts_end == TS_NOTS || pts + st->dur > st->pts_end)
+		st->pts_end = pts + st->dur;
 	if (st->video || r->st[0].codec == TS_CODEC_NONE) {
 		if (r->seg_first == TS_NOTS)
 			r->seg_first = dts;
@@ -420,6 +440,7 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 			memset(a, 0, sizeof(*a));
 			a->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			a->last_dts = TS_NOTS;
+			a->pts_end = TS_NOTS;
 		}
 		changed |= a->codec != c || memcmp(a->lang, pmt->es[i].lang, 4) != 0;
 		a->codec = c;
@@ -545,7 +566,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 	bool is_pcr_stream = idx == pcr_index(r), has_pcr = af_pcr((uint8_t *)p) != NULL;
 	bool in_pcr = (unsigned)ts_pid(p) == r->in_pcr_pid;
 	int64_t pts = TS_NOTS, dts = TS_NOTS;
-	struct pes_hdr h = { 0 };
+	struct pes_hdr h = {0};
 	bool key = false;
 	uint8_t *s;
 
@@ -620,7 +641,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				lead = dts - r->in_pcr;
 			if (lead != TS_NOTS && lead >= 0 && lead < 3 * TS_CLOCK)
 				r->pcr_delay = lead;
-			note_au(r, st, dts, 0);
+			note_au(r, st, pts, dts, 0);
 			if (is_pcr_stream && !(has_pcr && in_pcr))
 				pcr_if_due(r, dts, key && !has_pcr);
 		}
@@ -724,6 +745,10 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 
 			if (hs->first_ts == TS_NOTS || ts_diff33(hs->first_ts, t) < 0)
 				hs->first_ts = t;
+			if (st->video && !hs->lead_known) {
+				hs->lead = ts_diff33(h.dts, h.pts);
+				hs->lead_known = true;
+			}
 		}
 		pay += h.hdr_len;
 		n -= h.hdr_len;
@@ -828,8 +853,12 @@ static void hold_release(struct ts_remux *r)
 	int64_t first_out = TS_NOTS;
 
 	r->holding = false;
-	if (r->hs.first_ts != TS_NOTS)
+	if (r->hs.first_ts != TS_NOTS) {
+		/* the first picture's PTS is first_ts + lead when video leads the segment */
+		r->next_lead = r->hs.lead_known ? r->hs.lead : 0;
 		first_out = tl_map(r, r->hs.first_ts);
+		r->next_lead = 0;
+	}
 	if (has_streams(r)) {
 		cfg_now(r, &c, r->hs_width, r->hs_height);
 		if (r->section < 0 || cfg_differs(&c, &r->cur))
@@ -1065,6 +1094,7 @@ static void fmp4_streams(struct ts_remux *r)
 			memset(st, 0, sizeof(*st));
 			st->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			st->last_dts = TS_NOTS;
+			st->pts_end = TS_NOTS;
 		}
 		st->codec = t->codec;
 		st->acfg = t->audio;
@@ -1200,7 +1230,9 @@ static void sample_begin(struct ts_remux *r)
 	{
 		int64_t d0 = dts;
 
+		r->next_lead = t->video && pts > dts ? pts - dts : 0;
 		dts = tl_map_ext(r, d0);
+		r->next_lead = 0;
 		pts += dts - d0;
 	}
 	if (!f->decided)
@@ -1218,7 +1250,7 @@ static void sample_begin(struct ts_remux *r)
 		r->need_key = false;
 		r->seg.keyframe = true;
 	}
-	note_au(r, st, dts, dur);
+	note_au(r, st, pts, dts, dur);
 	{
 		/*
 		 * fMP4 fragments store each track's samples in one block (video then audio), so
@@ -1454,6 +1486,7 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	r->st[0].out_pid = TS_OUT_PID_VIDEO;
 	r->st[0].sid = PES_SID_VIDEO;
 	r->st[0].last_dts = TS_NOTS;
+	r->st[0].pts_end = TS_NOTS;
 	r->st[0].in_pid = 0xffff;
 	r->n_streams = 1;
 	r->seg.section = -1;

@@ -74,6 +74,7 @@ struct ts_stream {
 	struct audio_cfg acfg; /* audio: as seen in the stream */
 	int64_t last_dts;      /* output timeline (unwrapped), TS_NOTS none */
 	int64_t dur;	       /* last access-unit duration, 90 kHz */
+	int64_t pts_end;       /* latest PTS + duration written (output timeline), TS_NOTS */
 	bool in_pes;	       /* inside a PES being written */
 	bool drop;	       /* inside a PES being dropped (waiting for a key frame) */
 	bool repack;	       /* current PES goes through the packetizer (AUD inserted) */
@@ -89,7 +90,9 @@ struct ts_hold_scan {
 	bool video_cfg; /* video resolution known (or no video) */
 	bool audio_seen[CONFIG_TS_MAX_AUDIO];
 	bool key;
-	int64_t first_ts;  /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	int64_t first_ts; /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	int64_t lead;	  /* PTS - DTS of the segment's first video PES */
+	bool lead_known;
 	uint16_t head_len; /* bytes of the current video PES head collected */
 	bool head_done;
 	uint8_t head[512];
@@ -156,6 +159,7 @@ struct ts_remux {
 	int64_t ref_in;	     /* last unwrapped input timestamp, TS_NOTS before the first */
 	int64_t offset;	     /* added to unwrapped input time to get output time */
 	bool rebase_pending; /* tagged discontinuity: rebase at the next timestamp */
+	int64_t next_lead;   /* PTS - DTS of the picture a rebase is computed for, or 0 */
 	int64_t out_end;     /* end of the output timeline so far (last DTS + duration) */
 	int64_t pcr_last;    /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
 	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
