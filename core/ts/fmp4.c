@@ -238,6 +238,8 @@ static int parse_trak(const uint8_t *p, size_t n, struct fmp4_track *t)
 			const uint8_t *e = b + 8 + k * esz;
 			int64_t mt = b[0] == 1 ? (int64_t)rd64(e + 8) : (int32_t)rd32(e + 4);
 
+			if (mt >= FMP4_TIME_MAX)
+				break; /* nonsense: no shift */
 			if (mt >= 0) {
 				t->elst_shift = mt;
 				break;
@@ -377,8 +379,13 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 	if (bn < i)
 		return -ERR_PARSE;
 	dts = t->next_dts >= 0 ? t->next_dts : 0;
-	if (mp4_box_find(p, n, FCC('t', 'f', 'd', 't'), &b, &bn) == 0 && bn >= 8)
-		dts = b[0] == 1 ? (bn >= 12 ? (int64_t)(rd64(b + 4) & INT64_MAX) : 0) : rd32(b + 4);
+	if (mp4_box_find(p, n, FCC('t', 'f', 'd', 't'), &b, &bn) == 0 && bn >= 8) {
+		uint64_t base_t = b[0] == 1 ? (bn >= 12 ? rd64(b + 4) : UINT64_MAX) : rd32(b + 4);
+
+		if (base_t >= (uint64_t)FMP4_TIME_MAX)
+			return -ERR_PARSE;
+		dts = (int64_t)base_t;
+	}
 	pos = base;
 	for (i = 0; i + 8 <= n;) {
 		struct mp4_box bx;
@@ -441,6 +448,8 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 		}
 		i += size;
 	}
+	if (dts >= FMP4_TIME_MAX)
+		return -ERR_PARSE;
 	t->next_dts = dts;
 	*next_base = pos;
 	return 0;
