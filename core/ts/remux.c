@@ -345,6 +345,20 @@ static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64
 
 /* ---------------------------------------------------------------- sections */
 
+/*
+ * Audio waits for the section's first video key frame, but not forever: a PMT may list a
+ * video stream that never carries data (radio with a still), so after about 4 s of audio
+ * access units (200) the wait ends.
+ */
+static bool audio_waited_enough(struct ts_remux *r)
+{
+	if (++r->audio_wait < 200)
+		return false;
+	LOG_WARN(LOG_TS, "no video key frame after 200 audio frames: writing audio");
+	r->need_key = false;
+	return true;
+}
+
 static bool cfg_differs(const struct ts_section_info *a, const struct ts_section_info *b)
 {
 	if (a->vcodec != b->vcodec || a->n_audio != b->n_audio)
@@ -379,6 +393,7 @@ static void section_open(struct ts_remux *r, const struct ts_section_info *c, in
 	set_err(r, rc);
 	r->seg.new_section = true;
 	r->need_key = r->st[0].codec != TS_CODEC_NONE;
+	r->key_wait = r->audio_wait = 0;
 	r->pmt_version = 0;
 	LOG_INFO(LOG_TS, "section %d: %s %dx%d, %d audio", r->section, ts_codec_name(c->vcodec),
 		 c->width, c->height, c->n_audio);
@@ -623,7 +638,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			}
 			if (!sc.aud)
 				st->repack = true;
-		} else if (r->need_key) {
+		} else if (r->need_key && !audio_waited_enough(r)) {
 			/* audio before the section's first key frame would play over no picture */
 			st->drop = true;
 			return;
@@ -1242,7 +1257,7 @@ static void sample_begin(struct ts_remux *r)
 		r->seg.skipped += s.size;
 		return;
 	}
-	if (!t->video && r->need_key) {
+	if (!t->video && r->need_key && !audio_waited_enough(r)) {
 		f->sample_drop = true;
 		return;
 	}

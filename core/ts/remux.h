@@ -165,6 +165,7 @@ struct ts_remux {
 	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
 	int64_t in_pcr;	     /* last input PCR mapped to output time, TS_NOTS */
 	uint32_t key_wait;   /* video PES dropped while waiting for a key frame */
+	uint32_t audio_wait; /* audio PES dropped while waiting for that key frame */
 	uint8_t pmt_version;
 	int64_t psi_last; /* PCR time of the last PAT/PMT */
 	uint8_t pat_cc, pmt_cc;

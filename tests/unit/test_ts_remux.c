@@ -650,6 +650,31 @@ static void test_rebase_keeps_presentation_order(void **state)
 	free(c.buf);
 }
 
+static void test_video_pid_without_data(void **state)
+{
+	struct gen g;
+	struct cap c;
+	struct out_check oc;
+
+	(void)state;
+	gen_init(&g, 2 << 20);
+	cap_init(&c, 4 << 20);
+	gen_psi(&g, 0x44, 0x1b, 0x45, 0x0f); /* video listed, never sent */
+	for (int i = 0; i < 300; i++) {
+		if (i % 20 == 0)
+			gen_psi(&g, 0x44, 0x1b, 0x45, 0x0f);
+		gen_audio(&g, 0x45, 90000 + i * 1920);
+	}
+	assert_int_equal(feed_seg(g.buf, g.n, 0, 4096, NULL), 0);
+	assert_int_equal(ts_remux_finish(&rx), 0);
+	assert_int_equal(c.sections, 1);
+	check_out(c.buf, c.n, &oc);
+	assert_true(oc.audio_pes >= 90);
+	assert_int_equal(oc.video_pes, 0);
+	free(g.buf);
+	free(c.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_sink_error_is_sticky),
 		cmocka_unit_test(test_duplicate_packet_dropped),
 		cmocka_unit_test(test_rebase_keeps_presentation_order),
+		cmocka_unit_test(test_video_pid_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
