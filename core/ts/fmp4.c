@@ -145,13 +145,11 @@ static int parse_stsd(const uint8_t *p, size_t n, struct fmp4_track *t)
 		bn -= fixed;
 		if (e.type == FCC('a', 'v', 'c', '1') || e.type == FCC('a', 'v', 'c', '3')) {
 			t->codec = TS_CODEC_H264;
-			t->inband_ps = e.type == FCC('a', 'v', 'c', '3');
 			if (mp4_box_find(body, bn, FCC('a', 'v', 'c', 'C'), &c, &cn) < 0)
 				return -ERR_PARSE;
 			rc = h264_avcc_to_annexb(c, cn, t->ps, sizeof(t->ps), &t->nal_len, &t->sps);
 		} else if (e.type == FCC('h', 'v', 'c', '1') || e.type == FCC('h', 'e', 'v', '1')) {
 			t->codec = TS_CODEC_HEVC;
-			t->inband_ps = e.type == FCC('h', 'e', 'v', '1');
 			if (mp4_box_find(body, bn, FCC('h', 'v', 'c', 'C'), &c, &cn) < 0)
 				return -ERR_PARSE;
 			rc = hevc_hvcc_to_annexb(c, cn, t->ps, sizeof(t->ps), &t->nal_len, &t->sps);
@@ -426,8 +424,9 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 			for (int f = 0; f < 4; f++)
 				if (run->tr_flags & (0x100u << f))
 					run->entry_len += trun_field_len[f];
-			if (run->count > (rn - off) / (run->entry_len ? run->entry_len : 1) ||
-			    (!run->entry_len && run->count > 1000000))
+			/* all-default samples have no table; their count is still bounded */
+			if (run->entry_len ? run->count > (rn - off) / run->entry_len
+					   : run->count > 1000000)
 				return -ERR_PARSE;
 			run->tab_off = (uint32_t)(r + off - mb);
 			run->def_dur = dd;

@@ -20,7 +20,6 @@ struct fmp4_track {
 	uint32_t id;
 	uint32_t timescale;
 	bool video;
-	bool inband_ps; /* avc3/hev1: parameter sets are in-band, do not repeat */
 	enum ts_codec codec;
 	int nal_len;		  /* video: NAL length field size (1, 2, 4) */
 	struct h26x_sps_info sps; /* video resolution from the config's SPS */

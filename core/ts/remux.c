@@ -1124,12 +1124,21 @@ static void fmp4_streams(struct ts_remux *r)
 	r->n_streams = 1 + na;
 }
 
+/*
+ * Called at each NAL start of a video sample, before the NAL is written: an AUD goes first
+ * unless the sample has one, and on key samples the init's parameter sets go before the
+ * first slice unless the sample carried its own (as FFmpeg's *_mp4toannexb filters do;
+ * avc3/hev1 usually carry them, but not always).
+ */
 static void sample_emit_ps_aud(struct ts_remux *r, struct ts_stream *st, unsigned type)
 {
 	struct ts_fmp4 *f = &r->f;
 	const struct fmp4_track *t = &f->init.tracks[f->moof.runs[f->run].track];
 	bool hevc = t->codec == TS_CODEC_HEVC;
 	bool is_aud = hevc ? type == HEVC_NAL_AUD : type == H264_NAL_AUD;
+	bool is_ps = hevc ? type >= HEVC_NAL_VPS && type <= HEVC_NAL_PPS
+			  : type == H264_NAL_SPS || type == H264_NAL_PPS;
+	bool is_vcl = hevc ? type < 32 : type >= H264_NAL_SLICE && type <= H264_NAL_IDR;
 
 	if (f->first_nal && !is_aud) {
 		if (hevc)
@@ -1137,11 +1146,13 @@ static void sample_emit_ps_aud(struct ts_remux *r, struct ts_stream *st, unsigne
 		else
 			pk_data(r, st, aud_h264, sizeof(aud_h264));
 	}
-	if (f->ps_pending && !is_aud) {
+	f->first_nal = false;
+	if (is_ps)
+		f->ps_pending = false; /* in-band parameter sets: use those */
+	if (f->ps_pending && is_vcl) {
 		pk_data(r, st, t->ps, t->ps_len);
 		f->ps_pending = false;
 	}
-	f->first_nal = false;
 }
 
 /* Streams sample bytes: AVCC/HVCC length prefixes become start codes, AUD and PS added. */
@@ -1280,7 +1291,7 @@ static void sample_begin(struct ts_remux *r)
 				lag = r->st[i].last_dts;
 		pcr_if_due(r, lag, key && t->video);
 	}
-	f->ps_pending = t->video && key && !t->inband_ps && t->ps_len;
+	f->ps_pending = t->video && key && t->ps_len;
 	if (t->codec == TS_CODEC_AAC) {
 		hl = pes_build(hdr, st->sid, pts, dts, (size_t)s.size + 7);
 		adts_build(hdr + hl, t->audio.object, t->aac_rate_index, t->audio.channels, s.size);
