@@ -395,3 +395,17 @@ def test_fmp4_with_ac3_audio_and_inband_hevc(tsremux, tmp_path):
     assert rc == 0 and files == ["stream_0.ts"], lines
     info = verify(os.path.join(d, "o2", "stream_0.ts"), 4)
     assert videos(info)[0]["codec_name"] == "hevc"
+
+
+def test_fragmented_mp4_with_its_own_moov(tsremux, tmp_path):
+    """A whole fragmented MP4 (ftyp, moov, then moof/mdat pairs per track) as one segment
+    without EXT-X-MAP, fed in random pieces."""
+    d = str(tmp_path)
+    src = os.path.join(d, "frag.mp4")
+    run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+         "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "6", "-c:v", "libx264",
+         "-preset", "ultrafast", "-g", "25", "-bf", "2", "-c:a", "aac", "-f", "mp4", "-movflags",
+         "+frag_keyframe+empty_moov+separate_moof+default_base_moof", src])
+    rc, lines, files = remux(tsremux, os.path.join(d, "o"), ["-f", src], chunk=0, seed=9)
+    assert rc == 0 and files == ["stream_0.ts"], lines
+    verify(os.path.join(d, "o", "stream_0.ts"), 6)
