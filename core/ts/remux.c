@@ -797,7 +797,7 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 
 		if (st->codec == TS_CODEC_MPEG2V) {
 			if (mpeg2_parse_seq(hs->head, hs->head_len, &si) == 0) {
-				hs->video_cfg = hs->key = true;
+				hs->video_cfg = true;
 				r->hs_width = si.width;
 				r->hs_height = si.height;
 			}
@@ -1500,7 +1500,6 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	memset(r, 0, sizeof(*r));
 	r->ops = *ops;
 	r->ctx = ctx;
-	r->video = -1;
 	r->ref_in = TS_NOTS;
 	r->pcr_last = TS_NOTS;
 	r->in_pcr = TS_NOTS;

@@ -89,7 +89,6 @@ struct ts_stream {
 struct ts_hold_scan {
 	bool video_cfg; /* video resolution known (or no video) */
 	bool audio_seen[CONFIG_TS_MAX_AUDIO];
-	bool key;
 	int64_t first_ts; /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
 	int64_t lead;	  /* PTS - DTS of the segment's first video PES */
 	bool lead_known;
@@ -109,7 +108,6 @@ struct ts_fmp4 {
 	uint8_t hdr[16];
 	uint8_t hdr_have;
 	bool in_box;
-	uint64_t moof_pos; /* offset of the last moof */
 	uint32_t moof_len;
 	bool moof_ok; /* moof parsed, its samples not all consumed */
 	struct fmp4_moof moof;
@@ -145,13 +143,12 @@ struct ts_remux {
 	uint16_t in_pcr_pid;
 	uint8_t pmt_crc[4]; /* CRC of the PMT in use, to spot changes */
 	uint16_t psi_pid;
-	uint16_t psi_len, psi_need;
+	uint16_t psi_len;
 	int8_t psi_cc;
 	uint8_t psi[CONFIG_TS_PSI_BYTES];
 
 	/* streams: [0] video (when present), then audio */
 	int n_streams;
-	int video; /* index of the video stream or -1 */
 	struct ts_stream st[1 + CONFIG_TS_MAX_AUDIO];
 	uint8_t pid_map[8192]; /* input PID -> stream index + 1, 0: dropped */
 
