@@ -507,6 +507,11 @@ static int cmd_rec_run(struct job *j, void *arg)
 	job->pctx.cancel_fd = job_cancel_fd(j);
 	memset(&res, 0, sizeof(res));
 	rc = job->prov->resolve(&job->pctx, &job->sa, &res);
+	if (rc == -ERR_FORBIDDEN && !job_cancelled(j)) {
+		/* forbidden means "after a re-resolve" (PROTOCOL.md), also while resolving */
+		memset(&res, 0, sizeof(res));
+		rc = job->prov->resolve(&job->pctx, &job->sa, &res);
+	}
 	if (rc) {
 		job->resolve_failed = 1;
 		snprintf(job->msg, sizeof(job->msg),

@@ -40,6 +40,11 @@ int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n);
 /* Ends the segment (dur_ms from EXTINF); announces the section when it is ready. */
 int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info);
 /*
+ * Ends a segment whose download failed part way: its whole packets stay in the file, but
+ * it is not a complete segment, so it never counts toward `buffering` nor triggers a start.
+ */
+int rec_out_seg_fail(struct rec_out *o, struct ts_segment_info *info);
+/*
  * Ends the recording: flushes and closes the file; with announce_rest, a section not yet
  * announced is announced now (VOD end, error), without it (a stop) nothing is sent.
  */

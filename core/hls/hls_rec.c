@@ -696,7 +696,7 @@ static int consume(struct hls *s)
 		rc = r;
 		goto out;
 	}
-	rc = rec_out_seg_end(&s->out, r == 0 ? d->dur_ms : 0, &si);
+	rc = r == 0 ? rec_out_seg_end(&s->out, d->dur_ms, &si) : rec_out_seg_fail(&s->out, &si);
 	s->seg_open = false;
 	if (rc < 0)
 		goto out;
@@ -772,7 +772,7 @@ static int refresh(struct hls *s)
 		job.retry_cap_ms = target_ms(s) / 2;
 		/* A resumed encrypted segment would need the CBC state: restart it instead. */
 		if (d->enc && s->consumed) {
-			rc = rec_out_seg_end(&s->out, 0, NULL);
+			rc = rec_out_seg_fail(&s->out, NULL);
 			s->seg_open = false;
 			if (rc < 0)
 				return rc;
@@ -785,7 +785,7 @@ static int refresh(struct hls *s)
 			return rc;
 		s->next_submit = s->next_consume + 1;
 	} else if (s->seg_open) {
-		rc = rec_out_seg_end(&s->out, 0, NULL);
+		rc = rec_out_seg_fail(&s->out, NULL);
 		s->seg_open = false;
 		s->consumed = 0;
 		if (rc < 0)
