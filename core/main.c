@@ -140,6 +140,8 @@ static int main_signals(int *rd)
 		sigaction(sigs[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* A file-size limit must end a recording with disk_full, not kill the daemon. */
+	sigaction(SIGXFSZ, &sa, NULL);
 	*rd = p[0];
 	return 0;
 }

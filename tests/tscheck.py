@@ -61,6 +61,21 @@ def _ts_markers_ok(b, off, prefix):
     return (b[off] >> 4) == prefix and b[off] & 1 and b[off + 2] & 1 and b[off + 4] & 1
 
 
+def _head_is_key(es, codec):
+    """True when the start of an access unit shows a key frame (IDR/IRAP slice or an SPS)."""
+    i = 0
+    while True:
+        i = es.find(b"\x00\x00\x01", i)
+        if i < 0 or i + 3 >= len(es):
+            return False
+        t = es[i + 3]
+        if codec == "h264" and (t & 0x1F) in (5, 7):
+            return True
+        if codec == "hevc" and (16 <= (t >> 1) & 0x3F <= 23 or (t >> 1) & 0x3F == 33):
+            return True
+        i += 3
+
+
 def _is_key(es, codec):
     """True when the Annex B bytes es hold an IDR/IRAP slice (or an MPEG-2 sequence header)."""
     i = 0
@@ -311,6 +326,10 @@ def check(src, max_psi=0.5, max_pcr=0.1, expect_key=True):
             up = u + diff33(dts, pts)
             if up < u:
                 r.err("packet %d pid 0x%x: PTS before DTS" % (k, pid))
+            if pid == video_pid and up <= s["max_pts"] and \
+                    _head_is_key(bytes(payload[hl:]), es[pid]["codec"]):
+                r.err("packet %d pid 0x%x: key frame presented %.3f s before an earlier picture"
+                      % (k, pid, (s["max_pts"] - up) / 90000.0))
             s["max_pts"] = max(s["max_pts"], up)
         if last_pcr is not None and pid == video_pid and diff33(last_pcr, dts) < 0:
             r.err("packet %d pid 0x%x: DTS %.3f s behind the PCR" %

@@ -13,9 +13,13 @@
 #   sysroot/<arch>-<key>/  the sysroots; sysroot/<arch> is a symlink to the current one
 #   log/                   one log per build step; lock/ flock files
 set -eu
+# Called from the project Makefile: its MAKEFLAGS (--no-builtin-rules, -s, jobserver) would break
+# the libraries' own Makefiles (mbedTLS needs the built-in suffix rules).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEFILES GNUMAKEFLAGS
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SS_CACHE=${SS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver}
+case $SS_CACHE in /*) ;; *) SS_CACHE=$PWD/$SS_CACHE ;; esac # musl-gcc.specs holds absolute paths
 ARCHES="x86_64 mipsel armhf aarch64"
 SRC_PKGS="musl mbedtls bearssl zlib"
 J=$(nproc 2>/dev/null || echo 2)
@@ -25,7 +29,7 @@ PKGS_ALL="$PKGS_HOST gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-li
   binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross linux-libc-dev-armhf-cross
   linux-libc-dev-arm64-cross qemu-user-static qemu-system-mips qemu-system-arm cpio xz-utils bc
   ffmpeg python3-pytest libcmocka-dev libmbedtls-dev libbearssl-dev clang libclang-rt-14-dev
-  valgrind openssl busybox-static dpkg"
+  valgrind openssl busybox-static dpkg ca-certificates"
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
 note() { echo "bootstrap: $*" >&2; }
@@ -139,7 +143,7 @@ archflags_of() { # code generation for the libraries; the boards' CPUFLAGS stay 
 script_hash() { # $1 arch
 	{
 		declare -f build_sysroot validate_sysroot archflags_of triple_of kinc_dir_of
-		cat "$HERE/mbedtls-config.h"
+		cat "$HERE/mbedtls-config.h" "$HERE/mbedtls-entropy.c"
 		[ "$1" != mipsel ] || cat "$HERE/r1shim.c"
 	} | sha256sum | cut -c1-16
 }
@@ -192,7 +196,8 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	B="$SS_CACHE/build/$(basename "$S")"
 	LOG="$SS_CACHE/log/sysroot-$A.log"
 	CC="$T-gcc -specs=$S/lib/musl-gcc.specs"
-	CFL="-Os -pipe -ffunction-sections -fdata-sections $AF"
+	# no unwind tables: nothing unwinds C code here, and they cost ~22 KB on aarch64/x86_64
+	CFL="-Os -pipe -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables $AF"
 	command -v "$T-gcc" >/dev/null || die "$T-gcc not found; run: toolchain/bootstrap.sh packages all"
 	[ -d "$(kinc_dir_of "$A")/asm" ] || [ "$A" = x86_64 ] ||
 		die "kernel headers for $A missing; run: toolchain/bootstrap.sh packages all"
@@ -237,6 +242,10 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	cp "$HERE/mbedtls-config.h" "$B/mbedtls/include/mbedtls/config.h"
 	run_logged "$LOG" "mbedtls" make -C "$B/mbedtls/library" -j"$J" CC="$CC" AR="$T-ar" \
 		CFLAGS="$CFL" static
+	run_logged "$LOG" "mbedtls entropy" $CC $CFL -Wall -Wextra -Werror -I"$B/mbedtls/include" \
+		-c -o "$B/mbedtls/library/ss_entropy.o" "$HERE/mbedtls-entropy.c"
+	run_logged "$LOG" "mbedtls entropy ar" "$T-ar" rs "$B/mbedtls/library/libmbedcrypto.a" \
+		"$B/mbedtls/library/ss_entropy.o"
 	cp -a "$B/mbedtls/include/mbedtls" "$S/include/"
 	cp "$B/mbedtls/library"/libmbed{tls,x509,crypto}.a "$S/lib/"
 
@@ -365,7 +374,7 @@ cmd_sysroots() {
 }
 
 prune_old() { # drop versioned sysroots no link points to: unfinished ones after a day, others after 14
-	local d
+	local d A
 	for d in "$SS_CACHE"/sysroot/*-*; do
 		[ -d "$d" ] && [ ! -L "$d" ] || continue
 		if [ -f "$d/.key" ]; then

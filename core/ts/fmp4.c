@@ -145,13 +145,11 @@ static int parse_stsd(const uint8_t *p, size_t n, struct fmp4_track *t)
 		bn -= fixed;
 		if (e.type == FCC('a', 'v', 'c', '1') || e.type == FCC('a', 'v', 'c', '3')) {
 			t->codec = TS_CODEC_H264;
-			t->inband_ps = e.type == FCC('a', 'v', 'c', '3');
 			if (mp4_box_find(body, bn, FCC('a', 'v', 'c', 'C'), &c, &cn) < 0)
 				return -ERR_PARSE;
 			rc = h264_avcc_to_annexb(c, cn, t->ps, sizeof(t->ps), &t->nal_len, &t->sps);
 		} else if (e.type == FCC('h', 'v', 'c', '1') || e.type == FCC('h', 'e', 'v', '1')) {
 			t->codec = TS_CODEC_HEVC;
-			t->inband_ps = e.type == FCC('h', 'e', 'v', '1');
 			if (mp4_box_find(body, bn, FCC('h', 'v', 'c', 'C'), &c, &cn) < 0)
 				return -ERR_PARSE;
 			rc = hevc_hvcc_to_annexb(c, cn, t->ps, sizeof(t->ps), &t->nal_len, &t->sps);
@@ -238,6 +236,8 @@ static int parse_trak(const uint8_t *p, size_t n, struct fmp4_track *t)
 			const uint8_t *e = b + 8 + k * esz;
 			int64_t mt = b[0] == 1 ? (int64_t)rd64(e + 8) : (int32_t)rd32(e + 4);
 
+			if (mt >= FMP4_TIME_MAX)
+				break; /* nonsense: no shift */
 			if (mt >= 0) {
 				t->elst_shift = mt;
 				break;
@@ -377,8 +377,13 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 	if (bn < i)
 		return -ERR_PARSE;
 	dts = t->next_dts >= 0 ? t->next_dts : 0;
-	if (mp4_box_find(p, n, FCC('t', 'f', 'd', 't'), &b, &bn) == 0 && bn >= 8)
-		dts = b[0] == 1 ? (bn >= 12 ? (int64_t)(rd64(b + 4) & INT64_MAX) : 0) : rd32(b + 4);
+	if (mp4_box_find(p, n, FCC('t', 'f', 'd', 't'), &b, &bn) == 0 && bn >= 8) {
+		uint64_t base_t = b[0] == 1 ? (bn >= 12 ? rd64(b + 4) : UINT64_MAX) : rd32(b + 4);
+
+		if (base_t >= (uint64_t)FMP4_TIME_MAX)
+			return -ERR_PARSE;
+		dts = (int64_t)base_t;
+	}
 	pos = base;
 	for (i = 0; i + 8 <= n;) {
 		struct mp4_box bx;
@@ -419,8 +424,9 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 			for (int f = 0; f < 4; f++)
 				if (run->tr_flags & (0x100u << f))
 					run->entry_len += trun_field_len[f];
-			if (run->count > (rn - off) / (run->entry_len ? run->entry_len : 1) ||
-			    (!run->entry_len && run->count > 1000000))
+			/* all-default samples have no table; their count is still bounded */
+			if (run->entry_len ? run->count > (rn - off) / run->entry_len
+					   : run->count > 1000000)
 				return -ERR_PARSE;
 			run->tab_off = (uint32_t)(r + off - mb);
 			run->def_dur = dd;
@@ -441,6 +447,8 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 		}
 		i += size;
 	}
+	if (dts >= FMP4_TIME_MAX)
+		return -ERR_PARSE;
 	t->next_dts = dts;
 	*next_base = pos;
 	return 0;

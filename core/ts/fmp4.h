@@ -9,6 +9,10 @@
 
 #define FMP4_MAX_TRACKS (1 + CONFIG_TS_MAX_AUDIO)
 
+/* Decode times (tfdt, edit lists) at or over this are rejected: sums of durations on top
+ * of them stay far from 64-bit overflow. 2^56 ticks is 25 years even at a 90 MHz timescale. */
+#define FMP4_TIME_MAX (1LL << 56)
+
 /* Sample flags bit: sample_is_non_sync_sample (14496-12 §8.8.3.1). */
 #define FMP4_NON_SYNC 0x00010000u
 
@@ -16,7 +20,6 @@ struct fmp4_track {
 	uint32_t id;
 	uint32_t timescale;
 	bool video;
-	bool inband_ps; /* avc3/hev1: parameter sets are in-band, do not repeat */
 	enum ts_codec codec;
 	int nal_len;		  /* video: NAL length field size (1, 2, 4) */
 	struct h26x_sps_info sps; /* video resolution from the config's SPS */

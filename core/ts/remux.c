@@ -111,13 +111,14 @@ static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai);
 
 /*
  * A forward PCR step over the 100 ms limit (a gap bridged at a discontinuity, missing input)
- * is filled with intermediate PCR packets, so the PCR interval holds by value.
+ * is filled with intermediate PCR packets, so the PCR interval holds by value. Steps over
+ * 2 s are the input's own fault and are left alone (at most 33 packets per step).
  */
 static void pcr_bridge(struct ts_remux *r, int64_t pcr)
 {
 	int64_t step = PCR_PERIOD_90K;
 
-	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > JUMP_90K)
+	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > 2 * TS_CLOCK)
 		return;
 	while (pcr - r->pcr_last > step && !r->err)
 		emit_pcr(r, r->pcr_last + step, false);
@@ -265,16 +266,34 @@ static int64_t timeline_end(const struct ts_remux *r)
 	return end;
 }
 
-/* One offset for the whole program so that input time ext continues the output timeline. */
+/* End of what has been presented so far (latest PTS plus its duration). */
+static int64_t presentation_end(const struct ts_remux *r)
+{
+	int64_t end = TS_NOTS;
+
+	for (int i = 0; i < r->n_streams; i++)
+		if (r->st[i].pts_end != TS_NOTS && r->st[i].pts_end > end)
+			end = r->st[i].pts_end;
+	return end;
+}
+
+/*
+ * One offset for the whole program so that input time ext continues the output timeline:
+ * decoding continues after the last DTS, and presentation (ext + r->next_lead, the first
+ * picture's PTS when known) after the last PTS, so B-frame delays that differ between the
+ * two encodes cannot make pictures overlap.
+ */
 static void rebase(struct ts_remux *r, int64_t ext)
 {
-	int64_t end = timeline_end(r);
+	int64_t end = timeline_end(r), pend = presentation_end(r);
 
 	r->rebase_pending = false;
 	r->ref_in = ext;
 	if (end == TS_NOTS)
 		return;
 	r->offset = end - ext;
+	if (pend != TS_NOTS && pend - (ext + r->next_lead) > r->offset)
+		r->offset = pend - (ext + r->next_lead);
 	r->seg.rebased = true;
 	LOG_DBG(LOG_TS, "rebase: input %lld continues at %lld", (long long)ext, (long long)end);
 }
@@ -304,8 +323,8 @@ static int64_t tl_map(struct ts_remux *r, int64_t raw33)
 	return tl_map_ext(r, unwrap(r, raw33));
 }
 
-/* Records a written access unit: per-stream DTS/duration and the segment's range. */
-static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t dts, int64_t dur)
+/* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */
+static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64_t dts, int64_t dur)
 {
 	if (dur <= 0 && st->last_dts != TS_NOTS) {
 		int64_t d = dts - st->last_dts;
@@ -315,6 +334,8 @@ static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t dts, int64
 	if (dur > 0)
 		st->dur = dur;
 	st->last_dts = dts;
+	if (st->pts_end == TS_NOTS || pts + st->dur > st->pts_end)
+		st->pts_end = pts + st->dur;
 	if (st->video || r->st[0].codec == TS_CODEC_NONE) {
 		if (r->seg_first == TS_NOTS)
 			r->seg_first = dts;
@@ -324,6 +345,20 @@ static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t dts, int64
 }
 
 /* ---------------------------------------------------------------- sections */
+
+/*
+ * Audio waits for the section's first video key frame, but not forever: a PMT may list a
+ * video stream that never carries data (radio with a still), so after about 4 s of audio
+ * access units (200) the wait ends.
+ */
+static bool audio_waited_enough(struct ts_remux *r)
+{
+	if (++r->audio_wait < 200)
+		return false;
+	LOG_WARN(LOG_TS, "no video key frame after 200 audio frames: writing audio");
+	r->need_key = false;
+	return true;
+}
 
 static bool cfg_differs(const struct ts_section_info *a, const struct ts_section_info *b)
 {
@@ -359,6 +394,7 @@ static void section_open(struct ts_remux *r, const struct ts_section_info *c, in
 	set_err(r, rc);
 	r->seg.new_section = true;
 	r->need_key = r->st[0].codec != TS_CODEC_NONE;
+	r->key_wait = r->audio_wait = 0;
 	r->pmt_version = 0;
 	LOG_INFO(LOG_TS, "section %d: %s %dx%d, %d audio", r->section, ts_codec_name(c->vcodec),
 		 c->width, c->height, c->n_audio);
@@ -420,6 +456,7 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 			memset(a, 0, sizeof(*a));
 			a->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			a->last_dts = TS_NOTS;
+			a->pts_end = TS_NOTS;
 		}
 		changed |= a->codec != c || memcmp(a->lang, pmt->es[i].lang, 4) != 0;
 		a->codec = c;
@@ -545,7 +582,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 	bool is_pcr_stream = idx == pcr_index(r), has_pcr = af_pcr((uint8_t *)p) != NULL;
 	bool in_pcr = (unsigned)ts_pid(p) == r->in_pcr_pid;
 	int64_t pts = TS_NOTS, dts = TS_NOTS;
-	struct pes_hdr h = { 0 };
+	struct pes_hdr h = {0};
 	bool key = false;
 	uint8_t *s;
 
@@ -602,7 +639,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			}
 			if (!sc.aud)
 				st->repack = true;
-		} else if (r->need_key) {
+		} else if (r->need_key && !audio_waited_enough(r)) {
 			/* audio before the section's first key frame would play over no picture */
 			st->drop = true;
 			return;
@@ -620,7 +657,7 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				lead = dts - r->in_pcr;
 			if (lead != TS_NOTS && lead >= 0 && lead < 3 * TS_CLOCK)
 				r->pcr_delay = lead;
-			note_au(r, st, dts, 0);
+			note_au(r, st, pts, dts, 0);
 			if (is_pcr_stream && !(has_pcr && in_pcr))
 				pcr_if_due(r, dts, key && !has_pcr);
 		}
@@ -724,6 +761,10 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 
 			if (hs->first_ts == TS_NOTS || ts_diff33(hs->first_ts, t) < 0)
 				hs->first_ts = t;
+			if (st->video && !hs->lead_known) {
+				hs->lead = ts_diff33(h.dts, h.pts);
+				hs->lead_known = true;
+			}
 		}
 		pay += h.hdr_len;
 		n -= h.hdr_len;
@@ -757,7 +798,7 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 
 		if (st->codec == TS_CODEC_MPEG2V) {
 			if (mpeg2_parse_seq(hs->head, hs->head_len, &si) == 0) {
-				hs->video_cfg = hs->key = true;
+				hs->video_cfg = true;
 				r->hs_width = si.width;
 				r->hs_height = si.height;
 			}
@@ -828,8 +869,12 @@ static void hold_release(struct ts_remux *r)
 	int64_t first_out = TS_NOTS;
 
 	r->holding = false;
-	if (r->hs.first_ts != TS_NOTS)
+	if (r->hs.first_ts != TS_NOTS) {
+		/* the first picture's PTS is first_ts + lead when video leads the segment */
+		r->next_lead = r->hs.lead_known ? r->hs.lead : 0;
 		first_out = tl_map(r, r->hs.first_ts);
+		r->next_lead = 0;
+	}
 	if (has_streams(r)) {
 		cfg_now(r, &c, r->hs_width, r->hs_height);
 		if (r->section < 0 || cfg_differs(&c, &r->cur))
@@ -1065,6 +1110,7 @@ static void fmp4_streams(struct ts_remux *r)
 			memset(st, 0, sizeof(*st));
 			st->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			st->last_dts = TS_NOTS;
+			st->pts_end = TS_NOTS;
 		}
 		st->codec = t->codec;
 		st->acfg = t->audio;
@@ -1079,12 +1125,21 @@ static void fmp4_streams(struct ts_remux *r)
 	r->n_streams = 1 + na;
 }
 
+/*
+ * Called at each NAL start of a video sample, before the NAL is written: an AUD goes first
+ * unless the sample has one, and on key samples the init's parameter sets go before the
+ * first slice unless the sample carried its own (as FFmpeg's *_mp4toannexb filters do;
+ * avc3/hev1 usually carry them, but not always).
+ */
 static void sample_emit_ps_aud(struct ts_remux *r, struct ts_stream *st, unsigned type)
 {
 	struct ts_fmp4 *f = &r->f;
 	const struct fmp4_track *t = &f->init.tracks[f->moof.runs[f->run].track];
 	bool hevc = t->codec == TS_CODEC_HEVC;
 	bool is_aud = hevc ? type == HEVC_NAL_AUD : type == H264_NAL_AUD;
+	bool is_ps = hevc ? type >= HEVC_NAL_VPS && type <= HEVC_NAL_PPS
+			  : type == H264_NAL_SPS || type == H264_NAL_PPS;
+	bool is_vcl = hevc ? type < 32 : type >= H264_NAL_SLICE && type <= H264_NAL_IDR;
 
 	if (f->first_nal && !is_aud) {
 		if (hevc)
@@ -1092,11 +1147,13 @@ static void sample_emit_ps_aud(struct ts_remux *r, struct ts_stream *st, unsigne
 		else
 			pk_data(r, st, aud_h264, sizeof(aud_h264));
 	}
-	if (f->ps_pending && !is_aud) {
+	f->first_nal = false;
+	if (is_ps)
+		f->ps_pending = false; /* in-band parameter sets: use those */
+	if (f->ps_pending && is_vcl) {
 		pk_data(r, st, t->ps, t->ps_len);
 		f->ps_pending = false;
 	}
-	f->first_nal = false;
 }
 
 /* Streams sample bytes: AVCC/HVCC length prefixes become start codes, AUD and PS added. */
@@ -1200,7 +1257,9 @@ static void sample_begin(struct ts_remux *r)
 	{
 		int64_t d0 = dts;
 
+		r->next_lead = t->video && pts > dts ? pts - dts : 0;
 		dts = tl_map_ext(r, d0);
+		r->next_lead = 0;
 		pts += dts - d0;
 	}
 	if (!f->decided)
@@ -1210,7 +1269,7 @@ static void sample_begin(struct ts_remux *r)
 		r->seg.skipped += s.size;
 		return;
 	}
-	if (!t->video && r->need_key) {
+	if (!t->video && r->need_key && !audio_waited_enough(r)) {
 		f->sample_drop = true;
 		return;
 	}
@@ -1218,7 +1277,7 @@ static void sample_begin(struct ts_remux *r)
 		r->need_key = false;
 		r->seg.keyframe = true;
 	}
-	note_au(r, st, dts, dur);
+	note_au(r, st, pts, dts, dur);
 	{
 		/*
 		 * fMP4 fragments store each track's samples in one block (video then audio), so
@@ -1233,7 +1292,7 @@ static void sample_begin(struct ts_remux *r)
 				lag = r->st[i].last_dts;
 		pcr_if_due(r, lag, key && t->video);
 	}
-	f->ps_pending = t->video && key && !t->inband_ps && t->ps_len;
+	f->ps_pending = t->video && key && t->ps_len;
 	if (t->codec == TS_CODEC_AAC) {
 		hl = pes_build(hdr, st->sid, pts, dts, (size_t)s.size + 7);
 		adts_build(hdr + hl, t->audio.object, t->aac_rate_index, t->audio.channels, s.size);
@@ -1442,7 +1501,6 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	memset(r, 0, sizeof(*r));
 	r->ops = *ops;
 	r->ctx = ctx;
-	r->video = -1;
 	r->ref_in = TS_NOTS;
 	r->pcr_last = TS_NOTS;
 	r->in_pcr = TS_NOTS;
@@ -1454,6 +1512,7 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	r->st[0].out_pid = TS_OUT_PID_VIDEO;
 	r->st[0].sid = PES_SID_VIDEO;
 	r->st[0].last_dts = TS_NOTS;
+	r->st[0].pts_end = TS_NOTS;
 	r->st[0].in_pid = 0xffff;
 	r->n_streams = 1;
 	r->seg.section = -1;

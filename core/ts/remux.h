@@ -74,6 +74,7 @@ struct ts_stream {
 	struct audio_cfg acfg; /* audio: as seen in the stream */
 	int64_t last_dts;      /* output timeline (unwrapped), TS_NOTS none */
 	int64_t dur;	       /* last access-unit duration, 90 kHz */
+	int64_t pts_end;       /* latest PTS + duration written (output timeline), TS_NOTS */
 	bool in_pes;	       /* inside a PES being written */
 	bool drop;	       /* inside a PES being dropped (waiting for a key frame) */
 	bool repack;	       /* current PES goes through the packetizer (AUD inserted) */
@@ -88,8 +89,9 @@ struct ts_stream {
 struct ts_hold_scan {
 	bool video_cfg; /* video resolution known (or no video) */
 	bool audio_seen[CONFIG_TS_MAX_AUDIO];
-	bool key;
-	int64_t first_ts;  /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	int64_t first_ts; /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
+	int64_t lead;	  /* PTS - DTS of the segment's first video PES */
+	bool lead_known;
 	uint16_t head_len; /* bytes of the current video PES head collected */
 	bool head_done;
 	uint8_t head[512];
@@ -106,7 +108,6 @@ struct ts_fmp4 {
 	uint8_t hdr[16];
 	uint8_t hdr_have;
 	bool in_box;
-	uint64_t moof_pos; /* offset of the last moof */
 	uint32_t moof_len;
 	bool moof_ok; /* moof parsed, its samples not all consumed */
 	struct fmp4_moof moof;
@@ -142,13 +143,12 @@ struct ts_remux {
 	uint16_t in_pcr_pid;
 	uint8_t pmt_crc[4]; /* CRC of the PMT in use, to spot changes */
 	uint16_t psi_pid;
-	uint16_t psi_len, psi_need;
+	uint16_t psi_len;
 	int8_t psi_cc;
 	uint8_t psi[CONFIG_TS_PSI_BYTES];
 
 	/* streams: [0] video (when present), then audio */
 	int n_streams;
-	int video; /* index of the video stream or -1 */
 	struct ts_stream st[1 + CONFIG_TS_MAX_AUDIO];
 	uint8_t pid_map[8192]; /* input PID -> stream index + 1, 0: dropped */
 
@@ -156,11 +156,13 @@ struct ts_remux {
 	int64_t ref_in;	     /* last unwrapped input timestamp, TS_NOTS before the first */
 	int64_t offset;	     /* added to unwrapped input time to get output time */
 	bool rebase_pending; /* tagged discontinuity: rebase at the next timestamp */
+	int64_t next_lead;   /* PTS - DTS of the picture a rebase is computed for, or 0 */
 	int64_t out_end;     /* end of the output timeline so far (last DTS + duration) */
 	int64_t pcr_last;    /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
 	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
 	int64_t in_pcr;	     /* last input PCR mapped to output time, TS_NOTS */
 	uint32_t key_wait;   /* video PES dropped while waiting for a key frame */
+	uint32_t audio_wait; /* audio PES dropped while waiting for that key frame */
 	uint8_t pmt_version;
 	int64_t psi_last; /* PCR time of the last PAT/PMT */
 	uint8_t pat_cc, pmt_cc;

@@ -103,15 +103,25 @@ static inline void ts_write_pcr(uint8_t *q, int64_t base, unsigned ext)
 	q[5] = (uint8_t)ext;
 }
 
-/* Rescales t from timescale ts to 90 kHz without 64-bit overflow for any sane t. */
+/* Bound for rescaled times: sums of a few such values cannot overflow 64 bits. */
+#define TS_TIME_MAX (1LL << 59)
+
+/*
+ * Rescales t from timescale ts to 90 kHz without 64-bit overflow; results beyond
+ * +-TS_TIME_MAX (about 200 000 years) saturate there, so hostile input stays defined.
+ */
 static inline int64_t ts_rescale90k(int64_t t, uint32_t timescale)
 {
 	int64_t q, r;
 
-	if (timescale == TS_CLOCK || timescale == 0)
-		return t;
+	if (timescale == 0)
+		timescale = TS_CLOCK;
 	q = t / (int64_t)timescale;
 	r = t % (int64_t)timescale;
+	if (q > TS_TIME_MAX / TS_CLOCK)
+		return TS_TIME_MAX;
+	if (q < -TS_TIME_MAX / TS_CLOCK)
+		return -TS_TIME_MAX;
 	return q * TS_CLOCK + r * TS_CLOCK / (int64_t)timescale;
 }
 

@@ -37,7 +37,7 @@ def tsremux():
 
 
 def hls(out, prefix, seconds, size="640x360", vcodec="libx264", acodec="aac", rate=48000,
-        offset=None, fmp4=False, bframes=0, src="testsrc2", freq=440):
+        offset=None, fmp4=False, bframes=0, src="testsrc2", freq=440, tag="hvc1"):
     """Encodes an HLS stream; returns the segment paths (and the init path for fMP4)."""
     cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
            "%s=size=%s:rate=25" % (src, size), "-f", "lavfi", "-i",
@@ -49,7 +49,7 @@ def hls(out, prefix, seconds, size="640x360", vcodec="libx264", acodec="aac", ra
             cmd += ["-preset", "veryfast"]
     else:
         cmd += ["-preset", "ultrafast", "-x265-params", "log-level=error:keyint=50:min-keyint=50",
-                "-tag:v", "hvc1"]
+                "-tag:v", tag]
     cmd += ["-c:a", acodec, "-b:a", "96k"]
     if offset is not None:
         cmd += ["-output_ts_offset", str(offset)]
@@ -379,3 +379,33 @@ def test_checker_catches_broken_files(tsremux, media, tmp_path):
     r = subprocess.run([sys.executable, os.path.join(TOP, "tests", "tscheck.py"), str(p)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "FAILED" in r.stdout
+
+
+def test_fmp4_with_ac3_audio_and_inband_hevc(tsremux, tmp_path):
+    """ac-3 sample entries with all-default trun samples; hev1 with parameter sets only in
+    hvcC (they must still reach the output before each IRAP)."""
+    d = str(tmp_path)
+    init, segs = hls(d, "fa", 4, acodec="ac3", fmp4=True)
+    rc, lines, files = remux(tsremux, os.path.join(d, "o1"), ["-i", init] + segs)
+    assert rc == 0 and files == ["stream_0.ts"], lines
+    info = verify(os.path.join(d, "o1", "stream_0.ts"), 4)
+    assert sorted(s["codec_name"] for s in info["streams"]) == ["ac3", "h264"]
+    init, segs = hls(d, "fh", 4, vcodec="libx265", fmp4=True, tag="hev1")
+    rc, lines, files = remux(tsremux, os.path.join(d, "o2"), ["-i", init] + segs)
+    assert rc == 0 and files == ["stream_0.ts"], lines
+    info = verify(os.path.join(d, "o2", "stream_0.ts"), 4)
+    assert videos(info)[0]["codec_name"] == "hevc"
+
+
+def test_fragmented_mp4_with_its_own_moov(tsremux, tmp_path):
+    """A whole fragmented MP4 (ftyp, moov, then moof/mdat pairs per track) as one segment
+    without EXT-X-MAP, fed in random pieces."""
+    d = str(tmp_path)
+    src = os.path.join(d, "frag.mp4")
+    run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+         "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "6", "-c:v", "libx264",
+         "-preset", "ultrafast", "-g", "25", "-bf", "2", "-c:a", "aac", "-f", "mp4", "-movflags",
+         "+frag_keyframe+empty_moov+separate_moof+default_base_moof", src])
+    rc, lines, files = remux(tsremux, os.path.join(d, "o"), ["-f", src], chunk=0, seed=9)
+    assert rc == 0 and files == ["stream_0.ts"], lines
+    verify(os.path.join(d, "o", "stream_0.ts"), 6)

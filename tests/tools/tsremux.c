@@ -1,10 +1,11 @@
 /*
  * Test and benchmark driver for core/ts: feeds files through the remuxer as HLS segments.
- *   tsremux [-o DIR | -n] [-c CHUNK] [-r SEED] [-q] [-i INIT.mp4] [-d] SEG [[-d] [-i INIT] SEG]...
+ *   tsremux [-o DIR | -n] [-c CHUNK] [-r SEED] [-q] [-f] [-i INIT.mp4] [-d] SEG [[-d] SEG]...
  * -o DIR writes DIR/stream_<N>.ts per section (default .), -n writes nothing (benchmark),
  * -c feeds CHUNK bytes per call (default 65536; 0 = random 1..4096 with -r SEED),
  * -d marks the next segment as following an EXT-X-DISCONTINUITY, -i gives the fMP4 init for
- * the next segments (they are fed as fMP4). One JSON line per segment on stdout; exit 0, or
+ * the next segments (they are fed as fMP4), -f feeds the next segments as fMP4 without an init
+ * (a moov inside them). One JSON line per segment on stdout; exit 0, or
  * 2 with the error id when the remuxer fails.
  */
 #include <errno.h>
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
 			seed = (unsigned)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(a, "-d")) {
 			disc = true;
+		} else if (!strcmp(a, "-f")) {
+			fmp4 = true;
 		} else if (!strcmp(a, "-i") && i + 1 < argc) {
 			uint8_t *ini = NULL;
 			size_t n = 0;

@@ -603,6 +603,78 @@ static void test_duplicate_packet_dropped(void **state)
 	free(ref.buf);
 }
 
+static void test_rebase_keeps_presentation_order(void **state)
+{
+	struct gen g;
+	struct cap c;
+	size_t a;
+	int64_t max_pts = TS_NOTS;
+	int keys = 0;
+
+	(void)state;
+	gen_init(&g, 2 << 20);
+	cap_init(&c, 4 << 20);
+	/* first encode: pictures presented 2 frames after decoding (B-frame delay) */
+	gen_psi(&g, 0x44, 0x1b, 0x45, 0x0f);
+	for (int i = 0; i < 25; i++) {
+		int64_t t = 90000 + i * 3600;
+
+		gen_video(&g, 0x44, t + 7200, t, i == 0, sps_360, sizeof(sps_360), 500, true);
+		gen_audio(&g, 0x45, t);
+	}
+	a = g.n;
+	/* second encode: no delay */
+	gen_segment(&g, 5000000, 25, sps_360, sizeof(sps_360));
+	assert_int_equal(feed_seg(g.buf, a, 0, 1000, NULL), 0);
+	assert_int_equal(feed_seg(g.buf + a, g.n - a, TS_SEG_DISCONTINUITY, 1000, NULL), 0);
+	assert_int_equal(ts_remux_finish(&rx), 0);
+	for (size_t o = 0; o < c.n; o += TS_PKT) {
+		const uint8_t *q = c.buf + o;
+		unsigned po = ts_payload_off(q);
+		struct pes_hdr h;
+
+		if (ts_pid(q) != 0x100 || !ts_pusi(q) || po >= TS_PKT)
+			continue;
+		assert_int_equal(pes_parse(q + po, TS_PKT - po, &h), 0);
+		if (memmem(q + po + h.hdr_len, TS_PKT - po - h.hdr_len, "\x00\x01\x67", 3)) {
+			if (keys == 1)
+				assert_true(h.pts >
+					    max_pts); /* nothing shown after the new key frame */
+			keys++;
+		}
+		if (max_pts == TS_NOTS || h.pts > max_pts)
+			max_pts = h.pts;
+	}
+	assert_int_equal(keys, 2);
+	free(g.buf);
+	free(c.buf);
+}
+
+static void test_video_pid_without_data(void **state)
+{
+	struct gen g;
+	struct cap c;
+	struct out_check oc;
+
+	(void)state;
+	gen_init(&g, 2 << 20);
+	cap_init(&c, 4 << 20);
+	gen_psi(&g, 0x44, 0x1b, 0x45, 0x0f); /* video listed, never sent */
+	for (int i = 0; i < 300; i++) {
+		if (i % 20 == 0)
+			gen_psi(&g, 0x44, 0x1b, 0x45, 0x0f);
+		gen_audio(&g, 0x45, 90000 + i * 1920);
+	}
+	assert_int_equal(feed_seg(g.buf, g.n, 0, 4096, NULL), 0);
+	assert_int_equal(ts_remux_finish(&rx), 0);
+	assert_int_equal(c.sections, 1);
+	check_out(c.buf, c.n, &oc);
+	assert_true(oc.audio_pes >= 90);
+	assert_int_equal(oc.video_pes, 0);
+	free(g.buf);
+	free(c.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +689,8 @@ int main(void)
 		cmocka_unit_test(test_drm),
 		cmocka_unit_test(test_sink_error_is_sticky),
 		cmocka_unit_test(test_duplicate_packet_dropped),
+		cmocka_unit_test(test_rebase_keeps_presentation_order),
+		cmocka_unit_test(test_video_pid_without_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
