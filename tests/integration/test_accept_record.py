@@ -471,3 +471,26 @@ def test_https_upstream_by_ip_address(acc, httpsd):
     p.start(IPTV, httpsd.url("/vod.m3u8", host="127.0.0.1"))
     check_start(p.wait_start(), acc.rec_dir, 0, 1)
     assert p.wait_stop()["reason"] == "complete"
+
+
+def test_mp4_with_moov_at_the_end(acc, hls_media, tmp_path):
+    """A non-faststart MP4: `start` only once the file is playable (moov in it)."""
+    src = os.path.join(hls_media.dir, "src.ts")
+    out = tmp_path / "srv"
+    out.mkdir()
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src, "-c", "copy",
+                    str(out / "late.mp4")], check=True, timeout=60)
+    with open(out / "late.mp4", "rb") as f:
+        body = f.read()
+    assert body.find(b"moov") > body.find(b"mdat") > 0, "fixture is not moov-at-end"
+    acc.httpd.serve_dir(out, "/late/")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/late/late.mp4"))
+    a = p.wait_start()
+    data = check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    assert b"moov" in data, "announced before the file is playable"
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    err, dur = probe(a["rec_file"])
+    assert err == "" and dur > 5.0, (err, dur)
