@@ -190,3 +190,30 @@ def test_no_busy_polling_while_recording_live_or_when_the_upstream_fails(acc):
     assert len([m for m in msgs if m[0] == "stop"]) <= 1, msgs
     p.stop()
     p.ping()
+
+
+@pytest.mark.parametrize("what", ["browse", "resolve", "segment"])
+def test_sigterm_while_blocked_upstream_exits_quickly(acc, what):
+    from fixtures_http import Response
+    hang = Response(200, b"", delay=60)
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    if what == "browse":
+        acc.upstream.set_pluto(hang)
+        prov = next(x for x in p.get_providers() if x["provider_id"] == "PlutoTV")
+        p.send("get_categories", {"provider": prov, "data_dir": p.data_dir})
+    elif what == "resolve":
+        acc.httpd.route("/acc/hang.m3u8", lambda rq: Response(200, b"#EXTM3U\n", delay=60))
+        p.start(IPTV, acc.url("/acc/hang.m3u8"))
+    else:
+        acc.httpd.route("/acc/segs/*", lambda rq: Response(200, b"\x47" * 188 * 10, stall_at=376,
+                                                           stall=60))
+        from fixtures_accept import LiveHls
+        LiveHls(acc.httpd, acc.media, path="/acc/hangseg.m3u8", seg_path="/acc/segs/")
+        p.start(IPTV, acc.url("/acc/hangseg.m3u8"))
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    rc = d.proc.wait(5)
+    assert rc == 0, d.output()[-2000:]
+    assert time.monotonic() - t0 < 2.0
