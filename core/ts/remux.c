@@ -111,14 +111,14 @@ static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai);
 
 /*
  * A forward PCR step over the 100 ms limit (a gap bridged at a discontinuity, missing input)
- * is filled with intermediate PCR packets, so the PCR interval holds by value. Steps over
- * 2 s are the input's own fault and are left alone (at most 33 packets per step).
+ * is filled with intermediate PCR packets, so the PCR interval holds by value. This adds
+ * one packet per 60 ms of timeline, as regular PCRs would; bigger steps are rebased.
  */
 static void pcr_bridge(struct ts_remux *r, int64_t pcr)
 {
 	int64_t step = PCR_PERIOD_90K;
 
-	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > 2 * TS_CLOCK)
+	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > JUMP_90K)
 		return;
 	while (pcr - r->pcr_last > step && !r->err)
 		emit_pcr(r, r->pcr_last + step, false);
