@@ -83,6 +83,8 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 		}
 		if (rc == 0) {
 			rec_note(c, "the TS stream ended");
+			/* its last piece arrived whole: a complete segment, unlike a cut one */
+			rc = rec_out_seg_end(&r.out, 0, NULL);
 			break;
 		}
 		if (rc == -ERR_FORBIDDEN) {
