@@ -494,3 +494,29 @@ def test_mp4_with_moov_at_the_end(acc, hls_media, tmp_path):
     assert s["reason"] == "complete", s
     err, dur = probe(a["rec_file"])
     assert err == "" and dur > 5.0, (err, dur)
+
+
+def test_live_that_dies_before_buffering_gets_no_start(acc):
+    """Two segments, then the playlist is refused for good: with buffering 5 the section
+    never held 5 complete segments, so no `start`, just one stop error."""
+    n = {"k": 0}
+
+    def h(rq):
+        n["k"] += 1
+        if n["k"] <= 2:   # the probe and the first load
+            lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:1", "#EXT-X-MEDIA-SEQUENCE:0"]
+            for name, dur in acc.media.segs[:2]:
+                lines += ["#EXTINF:%.3f," % dur, "/hls/" + name]
+            return Response(200, ("\n".join(lines) + "\n").encode(),
+                            content_type="application/vnd.apple.mpegurl")
+        return Response(403, b"gone")
+    acc.httpd.route("/acc/dies.m3u8", h)
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=5)
+    p.start(IPTV, acc.url("/acc/dies.m3u8"))
+    m = p.recv(timeout=T)
+    assert is_error(m, "forbidden"), m
+    assert one_stop(p, 0.5)[0] is None
+    f = os.path.join(acc.rec_dir, "stream_0.ts")
+    assert os.path.getsize(f) % 188 == 0     # what was recorded stays playable
+    assert probe(f)[0] == ""
