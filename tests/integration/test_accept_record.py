@@ -520,3 +520,15 @@ def test_live_that_dies_before_buffering_gets_no_start(acc):
     f = os.path.join(acc.rec_dir, "stream_0.ts")
     assert os.path.getsize(f) % 188 == 0     # what was recorded stays playable
     assert probe(f)[0] == ""
+
+
+def test_raw_ts_over_http_is_one_section_then_complete(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/hls/src.ts"))
+    a = p.wait_start()
+    check_start(a, acc.rec_dir, 0, 1)
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert tscheck_errors(a["rec_file"]) == []
+    assert one_stop(p, 0.3)[0] is None
