@@ -559,6 +559,9 @@ static void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancel
 		LOG_INFO(LOG_CTRL, "recording in %s complete", job->rec_dir);
 		ctrl_msg_begin(&b, &w, CMD_MSG_CAP + PATH_MAX, "stop");
 		jw_kstr(&w, "reason", "complete");
+		/* every end-of-recording key of PROTOCOL.md is present; no error here */
+		jw_key(&w, "error_id");
+		jw_null(&w);
 		jw_kstr(&w, "msg", "The recording is complete.");
 		jw_kstr(&w, "message", "The recording is complete.");
 		jw_kstr(&w, "recorder_id", rid);
