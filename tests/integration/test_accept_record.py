@@ -35,6 +35,9 @@ def test_hls_vod_start_then_exactly_one_complete(acc):
     assert other.wait_start() == a, "start is a broadcast"
     s = p.wait_stop()
     assert s["reason"] == "complete", s
+    # PROTOCOL.md's end-of-recording shape: every key, error_id without an error
+    assert {"reason", "error_id", "msg", "message", "recorder_id", "rec_dir"} <= set(s), s
+    assert s["error_id"] in (None, ""), s
     assert s.get("rec_dir") == str(acc.rec_dir), s
     assert isinstance(s.get("recorder_id"), str) and s["recorder_id"] == a["recorder_id"], s
     assert isinstance(s.get("msg"), str) and isinstance(s.get("message"), str), s
