@@ -30,9 +30,12 @@ Q        := $(if $(filter 1,$(V)),,@)
 CONFIG_FILES := $(O)/.config $(O)/auto.conf $(O)/include/generated/autoconf.h
 KCONFIG_SRC  := Kconfig $(shell find boards core hal net providers -name Kconfig)
 
+# A .config edited with menuconfig/olddefconfig is marked custom and only refreshed
+# (new symbols get defaults); otherwise it is regenerated from the board's defconfig, so a
+# changed Kconfig default reaches every build.
 $(O)/.config: boards/$(BOARD)_defconfig $(KCONFIG_SRC)
 	$(Q)mkdir -p $(O)
-	$(Q)if [ -f $@ ] && [ $@ -nt boards/$(BOARD)_defconfig ]; then \
+	$(Q)if [ -f $@ ] && [ -f $(O)/.config.custom ]; then \
 		$(KCONF) olddefconfig Kconfig >/dev/null; \
 	else \
 		$(KCONF) defconfig --kconfig Kconfig boards/$(BOARD)_defconfig >/dev/null; \
@@ -48,16 +51,18 @@ ifeq ($(filter %_defconfig menuconfig olddefconfig savedefconfig clean distclean
 -include $(O)/auto.conf
 endif
 
-%_defconfig:
+$(addsuffix _defconfig,$(BOARDS)): %_defconfig:
 	$(Q)mkdir -p build && echo $* > build/.board
-	$(Q)rm -f build/$*/.config
+	$(Q)rm -f build/$*/.config build/$*/.config.custom
 	$(Q)$(MAKE) --no-print-directory BOARD=$* build/$*/.config build/$*/auto.conf
 	@echo "board $* selected (build/$*/.config)"
 
 menuconfig: $(O)/.config
 	$(Q)$(KCONF) menuconfig Kconfig
+	$(Q)touch $(O)/.config.custom
 olddefconfig: $(O)/.config
 	$(Q)$(KCONF) olddefconfig Kconfig
+	$(Q)touch $(O)/.config.custom
 savedefconfig: $(O)/.config
 	$(Q)$(KCONF) savedefconfig --kconfig Kconfig --out $(O)/defconfig
 	@echo "wrote $(O)/defconfig (copy it to boards/$(BOARD)_defconfig to keep it)"
@@ -82,8 +87,8 @@ CSTD     := -std=c11
 CROSS_CC := $(TRIPLE)-gcc -specs=$(SYSROOT)/lib/musl-gcc.specs
 CFLAGS   := $(CSTD) -Os -g0 $(CPUFLAGS) $(WARN) $(DEFS) $(INCS) -isystem $(SYSROOT)/include \
             -idirafter $(SYSROOT)/kinc -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-            -MMD -MP
-LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack
+            -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS  := -static -Wl,--gc-sections -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
 LIBS-y                  :=
 LIBS-$(CONFIG_TLS_MBEDTLS) += -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS-$(CONFIG_TLS_BEARSSL) += -lbearssl
@@ -93,26 +98,39 @@ BIN      := $(O)/streamingserver
 OBJS     := $(addprefix $(O)/obj/,$(obj-y))
 
 .DEFAULT_GOAL := all
-.PHONY: all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
+.PHONY: FORCE all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
         format-check check clean distclean help menuconfig olddefconfig savedefconfig
 
 all: $(BIN)
 	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
 
-sysroot:
-	$(Q)toolchain/bootstrap.sh sysroot $(ARCH) >/dev/null
+# The sysroot's versioned path: objects rebuild when the toolchain cache moves on.
+SYSROOT_ID := $(O)/sysroot.id
+sysroot $(SYSROOT_ID): FORCE
+	$(Q)mkdir -p $(O) && p=$$(toolchain/bootstrap.sh sysroot $(ARCH)) && \
+		if [ "$$(cat $(SYSROOT_ID) 2>/dev/null)" != "$$p" ]; then echo "$$p" >$(SYSROOT_ID); fi
+FORCE:
 
-$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h | sysroot
+# Rebuild everything when the compiler command or flags change (board .mk, EXTRA_CFLAGS).
+FLAGS_STAMP := $(O)/flags.stamp
+FLAGS_NOW   := $(CROSS_CC) $(CFLAGS) $(LDFLAGS) $(LIBS)
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(O))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
+$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h $(FLAGS_STAMP) $(SYSROOT_ID)
 	$(Q)mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [$(BOARD)] $<")
 	$(Q)$(CROSS_CC) $(CFLAGS) -c -o $@ $<
 
-$(BIN): $(OBJS) | sysroot
+$(BIN): $(OBJS) $(FLAGS_STAMP) $(SYSROOT_ID)
 	@$(if $(Q),echo "  LD [$(BOARD)] $@")
 	$(Q)$(CROSS_CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 ifeq ($(ARCH),mipsel)
 	$(Q)toolchain/check-mips-r1.sh $@
 endif
+	$(Q)$(TRIPLE)-strip $@
 
 -include $(OBJS:.o=.d)
 

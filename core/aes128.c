@@ -44,8 +44,7 @@ static void cbc_run(struct aes128_dec *d, uint8_t *buf, size_t n)
 #endif
 }
 
-int aes128_dec_update(struct aes128_dec *d, const uint8_t *in, size_t n, uint8_t *out,
-		      size_t *outn)
+int aes128_dec_update(struct aes128_dec *d, const uint8_t *in, size_t n, uint8_t *out, size_t *outn)
 {
 	size_t o = 0, whole;
 
@@ -78,7 +77,7 @@ int aes128_dec_update(struct aes128_dec *d, const uint8_t *in, size_t n, uint8_t
 	}
 	whole = n & ~(size_t)15;
 	if (whole) {
-		memcpy(out + o, in, whole);
+		memmove(out + o, in, whole); /* in and out may be the same buffer */
 		cbc_run(d, out + o, whole);
 		o += whole;
 	}

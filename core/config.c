@@ -54,8 +54,8 @@ static int config_key_ok(const char *k, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char ch = k[i];
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '_' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
 			return 0;
 	}
 	return 1;
@@ -83,8 +83,7 @@ static int config_store(struct config *c, const char *s, size_t n, uint32_t *off
 	return 0;
 }
 
-static int config_setn(struct config *c, const char *key, size_t klen, const char *val,
-		       size_t vlen)
+static int config_setn(struct config *c, const char *key, size_t klen, const char *val, size_t vlen)
 {
 	int i;
 	uint32_t voff;
@@ -149,8 +148,8 @@ long config_get_int(const struct config *c, const char *key, long def)
 
 int config_get_bool(const struct config *c, const char *key, int def)
 {
-	static const char *const yes[] = { "1", "yes", "true", "on" };
-	static const char *const no[] = { "0", "no", "false", "off" };
+	static const char *const yes[] = {"1", "yes", "true", "on"};
+	static const char *const no[] = {"0", "no", "false", "off"};
 	const char *v = config_get(c, key, NULL);
 
 	if (!v)
@@ -291,17 +290,17 @@ static const struct {
 	const char *opt;
 	const char *key;
 } config_opts[] = {
-	{ "--listen", "listen" },
-	{ "--port", "port" },
-	{ "--providers-dir", "providers_dir" },
-	{ "--allowed-roots", "allowed_roots" },
-	{ "--log-level", "log_level" },
-	{ "--auth-token", "auth_token" },
-	{ "--data-dir", "data_dir" },
+	{"--listen", "listen"},
+	{"--port", "port"},
+	{"--providers-dir", "providers_dir"},
+	{"--allowed-roots", "allowed_roots"},
+	{"--log-level", "log_level"},
+	{"--auth-token", "auth_token"},
+	{"--data-dir", "data_dir"},
 };
 
-int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file,
-		      char *err, size_t cap)
+int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file, char *err,
+		      size_t cap)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq;

@@ -53,7 +53,7 @@ int config_merge(struct config *dst, const struct config *src);
  * --data-dir D, --set key=value (also --opt=value). --config F sets *config_file (argv
  * string). Returns 0, or -ERR_BAD_REQUEST with a sentence in err[0..cap).
  */
-int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file,
-		      char *err, size_t cap);
+int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file, char *err,
+		      size_t cap);
 
 #endif

@@ -157,7 +157,7 @@ static int ctrl_flush(struct ctrl *c, struct ctrl_client *cl)
 {
 	while (cl->qcount) {
 		struct iovec iov[16];
-		struct msghdr mh = { 0 };
+		struct msghdr mh = {0};
 		int n = 0;
 		ssize_t w;
 
@@ -324,8 +324,8 @@ static int ctrl_token_ok(const char *want, const char *got)
 }
 
 /* Checks the frame's shape; returns NULL (with *r, *args, cmd set) or the error sentence. */
-static const char *ctrl_parse(struct ctrl *c, const struct frame_view *v, struct jr *r,
-			      int *args, char *cmd, size_t cap)
+static const char *ctrl_parse(struct ctrl *c, const struct frame_view *v, struct jr *r, int *args,
+			      char *cmd, size_t cap)
 {
 	int rc, name;
 
@@ -401,8 +401,8 @@ static void ctrl_frames(struct ctrl *c, struct ctrl_client *cl)
 	while (cl->fd >= 0 && cl->id == id && !cl->closing) {
 		struct frame_view v;
 		size_t used;
-		int r = frame_decode(cl->in + off, cl->in_len - off, CONFIG_CTRL_MAX_FRAME, &v, &used,
-				     &need);
+		int r = frame_decode(cl->in + off, cl->in_len - off, CONFIG_CTRL_MAX_FRAME, &v,
+				     &used, &need);
 
 		if (r == 0)
 			break;
@@ -476,8 +476,25 @@ static void ctrl_client_io(struct loop *l, int fd, unsigned revents, void *ctx)
 
 /* ---- listening ------------------------------------------------------------------ */
 
-static const uint8_t ready_frame[] = { 0, 0, 0, 13, '[', '"', 'r', 'e', 'a', 'd', 'y', '"',
-				       ',', ' ', '{', '}', ']' };
+/* 1 for 127.0.0.0/8, ::1 and v4-mapped 127.x peers. */
+static int ctrl_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static const uint8_t ready_frame[] = {0,   0,	0,   13,  '[', '"', 'r', 'e', 'a',
+				      'd', 'y', '"', ',', ' ', '{', '}', ']'};
 
 static void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 {
@@ -530,7 +547,9 @@ static void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 		cl->id = c->next_id;
 		cl->in_cap = CONFIG_CTRL_IN_BUF;
 		cl->in_len = 0;
-		cl->authed = config_get(c->cfg, "auth_token", "")[0] == '\0';
+		cl->authed = config_get(c->cfg, "auth_token", "")[0] == '\0' ||
+			     (config_get_bool(c->cfg, "auth_exempt_loopback", 0) &&
+			      ctrl_is_loopback(&ss));
 		cl->closing = cl->lingering = 0;
 		cl->timer = 0;
 		snprintf(cl->peer, sizeof(cl->peer), "%s:%s", host, port);
@@ -547,7 +566,7 @@ static int ctrl_listen(struct ctrl *c)
 {
 	const char *addr = config_get(c->cfg, "listen", CONFIG_CTRL_LISTEN);
 	long port = config_get_int(c->cfg, "port", CONFIG_CTRL_PORT);
-	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct addrinfo hints = {0}, *ai = NULL;
 	char portstr[8];
 	int one = 1, zero = 0, s, rc;
 
@@ -615,7 +634,8 @@ static void ctrl_signal(struct loop *l, int fd, unsigned revents, void *ctx)
 				c->cfg = nc;
 				LOG_INFO(LOG_MAIN, "configuration reloaded");
 			} else {
-				LOG_WARN(LOG_MAIN, "configuration reload failed; keeping the old one");
+				LOG_WARN(LOG_MAIN,
+					 "configuration reload failed; keeping the old one");
 			}
 		} else if (sig[i] == SIGTERM || sig[i] == SIGINT) {
 			LOG_INFO(LOG_MAIN, "signal %d: shutting down", sig[i]);
@@ -691,9 +711,13 @@ void ctrl_free(struct ctrl *c)
 		ctrl_cmd_shutdown(c);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
 		ctrl_client_close(c, &c->cl[i], "server shutting down");
-	jobs_free(c->jobs);
 	if (c->lfd >= 0)
 		close(c->lfd);
+	if (jobs_free(c->jobs)) {
+		/* A stuck worker still wakes the loop when it ends: keep both until exit. */
+		config_unref(c->cfg);
+		return;
+	}
 	loop_free(c->loop);
 	config_unref(c->cfg);
 	free(c);

@@ -10,6 +10,7 @@
 
 #include "core/ctrl_int.h"
 #include "core/err.h"
+#include "core/frame.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "net/http.h"
@@ -188,7 +189,7 @@ static void cmd_get_providers(struct ctrl *c, struct ctrl_client *cl)
 static int cmd_provider(struct ctrl *c, const struct jr *r, int args, char *id, size_t cap,
 			const struct provider_ops **ops, int *is_test, const char **why)
 {
-	int t = jr_path(r, args, "provider", "provider_id", NULL);
+	int t = jr_path(r, args, "provider", "provider_id", (const char *)NULL);
 
 	*is_test = 0;
 	*ops = NULL;
@@ -242,7 +243,7 @@ static void cmd_http_opts(const struct config *cfg, int cancel_fd, struct http_s
 	http_session_opts_init(o);
 	o->cancel_fd = cancel_fd;
 	o->tls_verify = config_get_bool(cfg, "tls_verify", 1);
-	o->ca_file = config_get(cfg, "ca_file", NULL);
+	o->ca_file = config_get(cfg, "ca_file", (const char *)NULL);
 }
 
 /* ---- browse (get_categories, get_media_items) ----------------------------------- */
@@ -264,6 +265,7 @@ static int cmd_browse_run(struct job *j, void *arg)
 	struct prov_ctx ctx;
 	struct dbuf b;
 	struct jw w;
+	size_t pre;
 	int rc;
 
 	if (!q->is_test) {
@@ -279,16 +281,35 @@ static int cmd_browse_run(struct job *j, void *arg)
 	ctx.cfg = q->cfg;
 	ctx.http = http;
 	ctx.cancel_fd = job_cancel_fd(j);
-	ctrl_msg_begin(&b, &w, CONFIG_CTRL_MAX_REPLY, q->items ? "get_media_items" : "get_categories");
-	jw_key(&w, "data");
+	/*
+	 * The provider writes its array as a whole document (it may call jw_finish() itself), so
+	 * it gets a fresh writer at depth 0 placed after the frame's fixed prefix in the same
+	 * buffer: no copy of a large catalogue.
+	 */
+	dbuf_init(&b, CONFIG_CTRL_MAX_REPLY + FRAME_HDR);
+	dbuf_add(&b, "\0\0\0\0", FRAME_HDR);
+	dbuf_adds(&b, q->items ? "[\"get_media_items\", {\"data\": "
+			       : "[\"get_categories\", {\"data\": ");
+	pre = b.len;
+	jw_init(&w, &b);
 	if (q->items)
 		rc = q->prov->list_items(&ctx, q->category, &w);
 	else
 		rc = q->prov->list_categories(&ctx, &w);
 	if (!rc)
-		rc = ctrl_msg_end(&b, &w, &q->frame, &q->len);
-	else
+		rc = jw_finish(&w);
+	if (!rc && b.len == pre)
+		rc = -ERR_FAILURE; /* nothing written */
+	if (!rc)
+		dbuf_adds(&b, "}]");
+	if (!rc)
+		rc = b.err;
+	if (!rc) {
+		frame_put_len(b.p, (uint32_t)(b.len - FRAME_HDR));
+		q->frame = dbuf_take(&b, &q->len);
+	} else {
 		dbuf_free(&b);
+	}
 	if (http)
 		http_session_free(http);
 	return rc;
@@ -326,7 +347,8 @@ static void cmd_browse_next(struct ctrl *c)
 		rc = jobs_start(c->jobs, JOB_BROWSE, cmd_browse_run, q);
 		if (rc) {
 			LOG_ERR(LOG_CTRL, "cannot start the browse worker: %s", err_str(rc));
-			ctrl_send_error(c, q->client, rc, "The server could not start the request.");
+			ctrl_send_error(c, q->client, rc,
+					"The server could not start the request.");
 			cmd_browse_free(q);
 			continue;
 		}
@@ -351,10 +373,10 @@ static void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *
 	}
 	q->client = cl->id;
 	q->items = items;
-	rc = cmd_provider(c, r, args, q->provider_id, sizeof(q->provider_id), &q->prov,
-			  &q->is_test, &why);
+	rc = cmd_provider(c, r, args, q->provider_id, sizeof(q->provider_id), &q->prov, &q->is_test,
+			  &why);
 	if (!rc && items) {
-		int t = jr_path(r, args, "category", "name", NULL);
+		int t = jr_path(r, args, "category", "name", (const char *)NULL);
 
 		if (t < 0 || jr_str(r, t, q->category, sizeof(q->category)) < 0) {
 			rc = -ERR_BAD_REQUEST;
@@ -391,9 +413,9 @@ static void cmd_browse_done(struct ctrl *c, struct browse_req *q, int rc, int ca
 			ctrl_send_frame(c, q->client, q->frame, q->len);
 			q->frame = NULL;
 		} else {
-			const char *why = rc == -ERR_TOO_LARGE ?
-						  "The catalogue is larger than the reply limit." :
-						  NULL;
+			const char *why = rc == -ERR_TOO_LARGE
+						  ? "The catalogue is larger than the reply limit."
+						  : NULL;
 
 			LOG_WARN(LOG_CTRL, "provider %s: %s failed: %s", q->provider_id,
 				 q->items ? "list_items" : "list_categories", err_str(rc));
@@ -485,10 +507,15 @@ static int cmd_rec_run(struct job *j, void *arg)
 	job->pctx.cancel_fd = job_cancel_fd(j);
 	memset(&res, 0, sizeof(res));
 	rc = job->prov->resolve(&job->pctx, &job->sa, &res);
+	if (rc == -ERR_FORBIDDEN && !job_cancelled(j)) {
+		/* forbidden means "after a re-resolve" (PROTOCOL.md), also while resolving */
+		memset(&res, 0, sizeof(res));
+		rc = job->prov->resolve(&job->pctx, &job->sa, &res);
+	}
 	if (rc) {
 		job->resolve_failed = 1;
-		snprintf(job->msg, sizeof(job->msg), "The provider could not resolve the stream: %s",
-			 err_str(rc));
+		snprintf(job->msg, sizeof(job->msg),
+			 "The provider could not resolve the stream: %s", err_str(rc));
 		goto out;
 	}
 	memset(&p, 0, sizeof(p));
@@ -522,7 +549,8 @@ static void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancel
 	if (cancelled || rc == -ERR_CANCELLED) {
 		LOG_INFO(LOG_CTRL, "recording in %s stopped", job->rec_dir);
 	} else if (job->resolve_failed) {
-		LOG_WARN(LOG_CTRL, "provider %s: resolve failed: %s", job->provider_id, err_str(rc));
+		LOG_WARN(LOG_CTRL, "provider %s: resolve failed: %s", job->provider_id,
+			 err_str(rc));
 		ctrl_send_error(c, job->requester, rc, job->msg[0] ? job->msg : NULL);
 	} else if (rc == 0) {
 		struct dbuf b;
@@ -584,7 +612,7 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 	char rec_dir[PATH_MAX];
 
 	/* DRM pre-check first: such a start does nothing else (PROTOCOL.md). */
-	t = jr_path(r, args, "video", "license_url", NULL);
+	t = jr_path(r, args, "video", "license_url", (const char *)NULL);
 	if (t >= 0 && !jr_is_null(r, t)) {
 		size_t len;
 		uint8_t *f = ctrl_error_frame(-ERR_DRM,
@@ -625,7 +653,8 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 		rc = -ERR_BAD_REQUEST;
 		why = "av1 must be a boolean.";
 	}
-	if (!rc && cmd_opt_str(r, args, "quality", "provider", job->quality, sizeof(job->quality))) {
+	if (!rc &&
+	    cmd_opt_str(r, args, "quality", "provider", job->quality, sizeof(job->quality))) {
 		rc = -ERR_BAD_REQUEST;
 		why = "quality must be a short string.";
 	}
@@ -634,8 +663,9 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 		const char *dir = config_get(c->cfg, "providers_dir", CONFIG_DEFAULT_PROVIDERS_DIR);
 
 		/* The provider's configured quality; else what the client echoed; else best. */
-		t = jr_path(r, args, "provider", "quality", NULL);
-		if (cmd_prov_info(dir, job->provider_id, &pi) == 0 && strcmp(pi.quality, "provider"))
+		t = jr_path(r, args, "provider", "quality", (const char *)NULL);
+		if (cmd_prov_info(dir, job->provider_id, &pi) == 0 &&
+		    strcmp(pi.quality, "provider"))
 			snprintf(job->quality, sizeof(job->quality), "%s", pi.quality);
 		else if (t < 0 || jr_str(r, t, job->quality, sizeof(job->quality)) <= 0 ||
 			 strcmp(job->quality, "provider") == 0)
@@ -657,8 +687,8 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 			LOG_WARN(LOG_CTRL, "start refused: rec_dir %s: %s", rec_dir, why);
 	}
 	if (!rc)
-		rc = cmd_data_dir(c, r, args, job->provider_id, job->data_dir, sizeof(job->data_dir),
-				  &why);
+		rc = cmd_data_dir(c, r, args, job->provider_id, job->data_dir,
+				  sizeof(job->data_dir), &why);
 	/* Only a valid request replaces the running recording. */
 	if (!rc && cmd_rec_stop(c)) {
 		rc = -ERR_FAILURE;
@@ -680,8 +710,8 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 		cmd_rec_free(job);
 		return;
 	}
-	LOG_INFO(LOG_CTRL, "recording %s item into %s (quality %s, buffering %d)",
-		 job->provider_id, job->rec_dir, job->quality, job->sa.buffering);
+	LOG_INFO(LOG_CTRL, "recording %s item into %s (quality %s, buffering %d)", job->provider_id,
+		 job->rec_dir, job->quality, job->sa.buffering);
 	c->rec = job;
 	c->rec_kind = REC_AUTO;
 }
@@ -713,8 +743,8 @@ static void cmd_simple_reply(struct ctrl *c, struct ctrl_client *cl, const char 
 		ctrl_send_frame(c, cl->id, f, len);
 }
 
-void ctrl_cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
-		       const char *cmd, int args)
+void ctrl_cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, const char *cmd,
+		       int args)
 {
 	if (strcmp(cmd, "get_providers") == 0) {
 		cmd_get_providers(c, cl);

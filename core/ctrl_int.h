@@ -19,54 +19,54 @@ struct obuf {
 
 struct ctrl_client {
 	struct ctrl *ctrl;
-	int fd;          /* -1: free slot */
-	uint32_t id;     /* handle for replies from jobs; never 0, never reused soon */
-	int authed;      /* may send commands and receives broadcasts */
-	int closing;     /* reads stopped; close once the queue is flushed */
-	int lingering;   /* our side shut down; input discarded until EOF or the timer */
-	int timer;       /* linger timer id, 0: none */
-	uint8_t *in;     /* input buffer: CONFIG_CTRL_IN_BUF, grown for one long frame */
+	int fd;	       /* -1: free slot */
+	uint32_t id;   /* handle for replies from jobs; never 0, never reused soon */
+	int authed;    /* may send commands and receives broadcasts */
+	int closing;   /* reads stopped; close once the queue is flushed */
+	int lingering; /* our side shut down; input discarded until EOF or the timer */
+	int timer;     /* linger timer id, 0: none */
+	uint8_t *in;   /* input buffer: CONFIG_CTRL_IN_BUF, grown for one long frame */
 	size_t in_len;
 	size_t in_cap;
 	struct obuf *q[CONFIG_CTRL_OUT_QUEUE]; /* outbound ring */
 	int qhead;
 	int qcount;
-	size_t qoff;     /* bytes of q[qhead] already written */
-	size_t backlog;  /* unsent bytes in the ring */
+	size_t qoff;	/* bytes of q[qhead] already written */
+	size_t backlog; /* unsent bytes in the ring */
 	char peer[64];
 };
 
 /* A get_categories/get_media_items request, queued and then run by the browse worker. */
 struct browse_req {
 	uint32_t client;
-	int items;                          /* 0: categories, 1: media items */
+	int items; /* 0: categories, 1: media items */
 	const struct provider_ops *prov;
-	int is_test;                        /* the test provider: no network session */
-	struct config *cfg;                 /* snapshot reference */
+	int is_test;	    /* the test provider: no network session */
+	struct config *cfg; /* snapshot reference */
 	char provider_id[64];
 	char data_dir[PATH_MAX];
 	char category[512];
-	int answered;                       /* control thread: a timeout reply went out */
-	uint8_t *frame;                     /* worker's reply, owned by the request */
+	int answered;	/* control thread: a timeout reply went out */
+	uint8_t *frame; /* worker's reply, owned by the request */
 	size_t len;
 };
 
 /* The one recording: arguments and results of the recorder job. */
 struct rec_job {
-	struct job *job;                    /* set by the worker */
+	struct job *job; /* set by the worker */
 	uint32_t requester;
 	const struct provider_ops *prov;
 	int is_test;
-	struct config *cfg;                 /* snapshot reference */
+	struct config *cfg; /* snapshot reference */
 	char provider_id[64];
 	char data_dir[PATH_MAX];
 	char rec_dir[PATH_MAX];
 	char url[HTTP_URL_MAX];
 	char quality[32];
 	struct start_args sa;
-	struct prov_ctx pctx;               /* worker: what the provider callbacks get */
-	int resolve_failed;                 /* worker: rc came from resolve() */
-	char msg[256];                      /* worker: one sentence about the error */
+	struct prov_ctx pctx; /* worker: what the provider callbacks get */
+	int resolve_failed;   /* worker: rc came from resolve() */
+	char msg[256];	      /* worker: one sentence about the error */
 };
 
 struct ctrl {
@@ -82,13 +82,13 @@ struct ctrl {
 	struct ctrl_client cl[CONFIG_CTRL_MAX_CLIENTS];
 	jsmntok_t toks[CONFIG_JSON_MAX_TOKENS];
 	/* recording state (control thread) */
-	struct rec_job *rec;                /* running recorder job or NULL */
-	enum rec_kind rec_kind;             /* from its section events; REC_AUTO until known */
+	struct rec_job *rec;	/* running recorder job or NULL */
+	enum rec_kind rec_kind; /* from its section events; REC_AUTO until known */
 	/* browse state (control thread) */
 	struct browse_req *bq[CONFIG_CTRL_BROWSE_QUEUE];
 	int bq_head;
 	int bq_count;
-	struct browse_req *browsing;        /* request the browse worker runs */
+	struct browse_req *browsing; /* request the browse worker runs */
 	int browse_timer;
 };
 
@@ -97,7 +97,8 @@ enum { CTRL_EV_SECTION = 1 }; /* + enum rec_kind * 16 */
 
 /* ---- ctrl.c ---------------------------------------------------------------------- */
 
-/* Wraps a frame (malloc'd, ownership taken) in a shared buffer with one reference; NULL on ENOMEM. */
+/* Wraps a frame (malloc'd, ownership taken) in a shared buffer with one reference; NULL on ENOMEM.
+ */
 struct obuf *obuf_new(uint8_t *frame, size_t len);
 /* Drops one reference. */
 void obuf_put(struct obuf *ob);
@@ -121,8 +122,8 @@ void ctrl_client_fail(struct ctrl *c, struct ctrl_client *cl, int rc, const char
 /* ---- ctrl_cmd.c ------------------------------------------------------------------ */
 
 /* Runs one well-formed request; args is the args object token or -1. */
-void ctrl_cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
-		       const char *cmd, int args);
+void ctrl_cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, const char *cmd,
+		       int args);
 /* recorder_id to put in error replies: the running recorder's kind or "unknown". */
 const char *ctrl_cmd_recorder_id(const struct ctrl *c);
 /* Job callbacks (control thread). */

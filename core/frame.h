@@ -9,7 +9,7 @@
 /* A complete frame found in the caller's buffer (points into it). */
 struct frame_view {
 	const uint8_t *p; /* payload */
-	uint32_t len;     /* payload bytes */
+	uint32_t len;	  /* payload bytes */
 };
 
 /*

@@ -16,13 +16,13 @@
 struct job {
 	struct jobs *js;
 	int slot;
-	uint32_t gen;   /* bumped per start; events carry it */
-	int cancel_rd;  /* readable once cancelled */
+	uint32_t gen;  /* bumped per start; events carry it */
+	int cancel_rd; /* readable once cancelled */
 	int cancel_wr;
-	int cancelled;  /* js->lock */
-	int running;    /* js->lock: the thread has not finished fn yet */
-	int rc;         /* js->lock: fn's result once running is 0 */
-	int busy;       /* control thread only: started, done not yet called */
+	int cancelled; /* js->lock */
+	int running;   /* js->lock: the thread has not finished fn yet */
+	int rc;	       /* js->lock: fn's result once running is 0 */
+	int busy;      /* control thread only: started, done not yet called */
 	pthread_t th;
 	job_fn fn;
 	void *arg;
@@ -96,15 +96,15 @@ static void jobs_reap(struct jobs *js, struct job *j)
 	js->done_fn(js->ctx, j->slot, j->arg, rc, cancelled);
 }
 
-void jobs_free(struct jobs *js)
+int jobs_free(struct jobs *js)
 {
 	if (!js)
-		return;
+		return 0;
 	for (int i = 0; i < JOB__SLOTS; i++) {
 		if (js->job[i].busy && jobs_stop(js, i, CONFIG_JOB_STOP_TIMEOUT_MS) < 0) {
 			/* A thread that ignores its cancel fd still uses js: leave it to exit(). */
 			LOG_ERR(LOG_JOB, "job %d did not stop; leaving it to process exit", i);
-			return;
+			return -EBUSY;
 		}
 	}
 	for (int i = 0; i < js->qcount; i++)
@@ -119,6 +119,7 @@ void jobs_free(struct jobs *js)
 	pthread_cond_destroy(&js->ended);
 	pthread_mutex_destroy(&js->lock);
 	free(js);
+	return 0;
 }
 
 static void *job_main(void *p)
@@ -333,7 +334,7 @@ int job_sleep(struct job *j, int ms)
 	int64_t end = loop_now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = j->cancel_rd, .events = POLLIN };
+		struct pollfd p = {.fd = j->cancel_rd, .events = POLLIN};
 		int64_t left = end - loop_now_ms();
 		int r;
 

@@ -23,7 +23,7 @@ struct jobs;
 struct job;
 
 struct job_event {
-	int type;       /* meaning chosen by the poster */
+	int type;	/* meaning chosen by the poster */
 	uint8_t *frame; /* malloc'd bytes; owned by the receiver (free it) */
 	size_t len;
 };
@@ -38,8 +38,12 @@ typedef void (*job_done_fn)(void *ctx, int slot, void *arg, int rc, int cancelle
 
 /* Creates the job table (cancel pipes, queue of CONFIG_CTRL_EVENT_QUEUE); NULL on failure. */
 struct jobs *jobs_new(struct loop *l, job_event_fn ev_fn, job_done_fn done_fn, void *ctx);
-/* Frees the table; jobs still running are cancelled and waited for (up to the stop timeout). */
-void jobs_free(struct jobs *js);
+/*
+ * Frees the table; jobs still running are cancelled and waited for (up to the stop
+ * timeout). Returns 0, or -EBUSY when a job would not end: then nothing is freed, because
+ * its thread still uses the table and the loop (the process is about to exit).
+ */
+int jobs_free(struct jobs *js);
 /* Starts fn(arg) on a new thread in slot: 0, -EBUSY while the slot's last thread lives, -errno. */
 int jobs_start(struct jobs *js, int slot, job_fn fn, void *arg);
 /* 1 while slot has a job whose done call has not happened yet. */

@@ -606,8 +606,31 @@ int jr_parse(struct jr *r, const char *js, size_t len, jsmntok_t *toks, int ntok
 	r->js = js;
 	r->t = toks;
 	r->n = 0;
+	if (len > (size_t)INT32_MAX)
+		return -ERR_TOO_LARGE;
 	if (!utf8_valid((const uint8_t *)js, len))
 		return -ERR_PARSE;
+	if (ntoks < 1)
+		return -ERR_LIMIT;
+	/* jsmn's strict mode cannot end the input on a bare primitive: check that case here. */
+	{
+		size_t a = 0, b = len;
+
+		while (a < b && is_ws(js[a]))
+			a++;
+		while (b > a && is_ws(js[b - 1]))
+			b--;
+		if (a < b && js[a] != '[' && js[a] != '{' && js[a] != '"') {
+			if (!valid_primitive(js + a, b - a))
+				return -ERR_PARSE;
+			toks[0].type = JSMN_PRIMITIVE;
+			toks[0].start = (int)a;
+			toks[0].end = (int)b;
+			toks[0].size = 0;
+			r->n = 1;
+			return 0;
+		}
+	}
 	jsmn_init(&p);
 	n = jsmn_parse(&p, js, len, toks, (unsigned)ntoks);
 	if (n == JSMN_ERROR_NOMEM)
@@ -618,7 +641,7 @@ int jr_parse(struct jr *r, const char *js, size_t len, jsmntok_t *toks, int ntok
 	/* Exactly one root value, followed by nothing but whitespace. */
 	if (jr_next(r, 0) != n)
 		return -ERR_PARSE;
-	for (size_t i = (size_t)toks[0].end; i < len; i++)
+	for (size_t i = (size_t)tok_hi(&toks[0]); i < len; i++)
 		if (!is_ws(js[i]))
 			return -ERR_PARSE;
 	for (int i = 0; i < n; i++) {
@@ -852,8 +875,8 @@ int jr_int(const struct jr *r, int i, long long *v)
 	/* Integral values written as 5.0 or 5e0 are accepted. */
 	errno = 0;
 	d = strtod(buf, &end);
-	if (*end != '\0' || end == buf || errno || d != (double)(long long)d || d > 9e18 ||
-	    d < -9e18)
+	if (*end != '\0' || end == buf || errno || !(d <= 9e18 && d >= -9e18) ||
+	    d != (double)(long long)d)
 		return -ERR_PARSE;
 	*v = (long long)d;
 	return 0;

@@ -34,7 +34,8 @@ int log_enabled(enum log_mod mod, enum log_level lvl);
 
 void log_msg(enum log_mod mod, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void log_vmsg(enum log_mod mod, enum log_level lvl, const char *fmt, va_list ap);
+void log_vmsg(enum log_mod mod, enum log_level lvl, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #define LOG_ERR(mod, ...) log_msg(mod, LOG_LVL_ERROR, __VA_ARGS__)
 #define LOG_WARN(mod, ...) log_msg(mod, LOG_LVL_WARN, __VA_ARGS__)

@@ -10,7 +10,7 @@
 #include "core/loop.h"
 
 struct loop_slot {
-	int fd;       /* -1: free */
+	int fd; /* -1: free */
 	unsigned events;
 	uint32_t gen; /* bumped on every add, so a stale poll result is recognised */
 	loop_fd_fn fn;
@@ -18,7 +18,7 @@ struct loop_slot {
 };
 
 struct loop_timer {
-	int id; /* 0: free */
+	int id;	  /* 0: free */
 	int fire; /* due in the current round */
 	int64_t due;
 	loop_timer_fn fn;
@@ -31,7 +31,7 @@ struct loop {
 	struct loop_slot *slots;
 	struct loop_timer *timers;
 	struct pollfd *pfds; /* [0] is the wake pipe, then one per used slot */
-	int *pfd_slot;       /* slot index of pfds[i] */
+	int *pfd_slot;	     /* slot index of pfds[i] */
 	uint32_t *pfd_gen;   /* slot generation when pfds[i] was filled */
 	int wake_rd;
 	int wake_wr;

@@ -16,14 +16,14 @@
 /* What a reload needs: where the file is and what the command line overrides. */
 struct main_state {
 	const char *config_file;
-	int config_explicit;     /* --config given: a missing file is an error */
+	int config_explicit; /* --config given: a missing file is an error */
 	struct config *overrides;
 };
 
 /* The signal handler's only state: the write end of the self-pipe (set once, before use). */
 static struct {
 	volatile int wr;
-} main_sig = { -1 };
+} main_sig = {-1};
 
 static void main_on_signal(int sig)
 {
@@ -57,6 +57,7 @@ static void main_usage(FILE *f)
 		"  --syslog              log to syslog instead of stderr (syslog)\n"
 		"  --auth-token T        require [\"auth\", {\"token\": T}] first (auth_token);\n"
 		"                        for exposed networks, the plugin never sends it\n"
+		"                        (--set auth_exempt_loopback=1 lets 127.0.0.1 in without)\n"
 		"  --set KEY=VALUE       any other config key (tls_verify, ca_file, ...)\n"
 		"  --version             print the version and exit\n"
 		"  --help                print this help and exit\n"
@@ -124,7 +125,7 @@ static int main_reload(void *ctx, struct config **out)
 
 static int main_signals(int *rd)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
 	struct sigaction sa;
 	int p[2];
 
@@ -139,13 +140,15 @@ static int main_signals(int *rd)
 		sigaction(sigs[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* A file-size limit must end a recording with disk_full, not kill the daemon. */
+	sigaction(SIGXFSZ, &sa, NULL);
 	*rd = p[0];
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct main_state st = { CONFIG_DEFAULT_CONFIG_FILE, 0, NULL };
+	struct main_state st = {CONFIG_DEFAULT_CONFIG_FILE, 0, NULL};
 	struct config *cfg = NULL;
 	struct ctrl *c = NULL;
 	const char *file = NULL;

@@ -27,7 +27,8 @@ int paths_inside(const char *roots, const char *canon)
 
 				if (strcmp(real, "/") == 0)
 					return 1;
-				if (strncmp(canon, real, rl) == 0 && (canon[rl] == '\0' || canon[rl] == '/'))
+				if (strncmp(canon, real, rl) == 0 &&
+				    (canon[rl] == '\0' || canon[rl] == '/'))
 					return 1;
 			}
 		}

@@ -22,20 +22,20 @@ struct slot {
 	struct http_session *http;
 	enum slot_state state;
 	struct rec_fetch_job job;
-	int rc;                 /* final result when DONE/FAILED */
-	int64_t delivered;      /* body bytes of the job handed to the ring (after skip) */
-	int64_t received;       /* body bytes received in the current attempt */
+	int rc;		   /* final result when DONE/FAILED */
+	int64_t delivered; /* body bytes of the job handed to the ring (after skip) */
+	int64_t received;  /* body bytes received in the current attempt */
 	int64_t last_byte_ms;
-	bool abandon;           /* the reader gave the job up: stop at once */
+	bool abandon; /* the reader gave the job up: stop at once */
 	uint8_t *ring;
-	size_t head, len;       /* unread bytes: ring[head .. head+len) modulo cap */
+	size_t head, len; /* unread bytes: ring[head .. head+len) modulo cap */
 };
 
 struct rec_fetch {
-	pthread_mutex_t mu;     /* protects everything below and every slot's fields */
-	pthread_cond_t cv;      /* any slot changed state or ring fill */
+	pthread_mutex_t mu; /* protects everything below and every slot's fields */
+	pthread_cond_t cv;  /* any slot changed state or ring fill */
 	bool quit;
-	bool aborting;          /* reset in progress: fetchers must drop their jobs */
+	bool aborting; /* reset in progress: fetchers must drop their jobs */
 	uint64_t window_first;
 	int abort_rd, abort_wr; /* readable while aborting: the sessions' cancel fd */
 	int nslots;
@@ -182,7 +182,7 @@ static void *fetcher_main(void *arg)
 }
 
 int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256], int n_headers,
-		  int tls_verify)
+		  const struct http_session_opts *base)
 {
 	struct rec_fetch *f = calloc(1, sizeof(*f));
 	pthread_condattr_t ca;
@@ -214,9 +214,11 @@ int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256]
 			rc = -ENOMEM;
 			break;
 		}
-		http_session_opts_init(&o);
+		if (base)
+			o = *base;
+		else
+			http_session_opts_init(&o);
 		o.cancel_fd = f->abort_rd;
-		o.tls_verify = tls_verify;
 		rc = http_session_new(&o, &s->http);
 		for (int h = 0; rc == 0 && h < n_headers; h++) {
 			char name[256];
@@ -317,7 +319,7 @@ static struct slot *find(struct rec_fetch *f, uint64_t seq)
 	return NULL;
 }
 
-int rec_fetch_read(struct rec_fetch *f, uint64_t seq, uint8_t *buf, size_t cap, int wait_ms)
+int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, const uint8_t **p, int wait_ms)
 {
 	struct timespec dl;
 	struct slot *s;
@@ -332,13 +334,9 @@ int rec_fetch_read(struct rec_fetch *f, uint64_t seq, uint8_t *buf, size_t cap, 
 			break;
 		}
 		if (s->len) {
-			size_t k = MIN(cap, MIN(s->len, f->cap - s->head));
-
-			memcpy(buf, s->ring + s->head, k);
-			s->head = (s->head + k) % f->cap;
-			s->len -= k;
-			pthread_cond_broadcast(&f->cv);
-			rc = (int)k;
+			/* The writer only fills free space: these bytes stay put until consumed. */
+			*p = s->ring + s->head;
+			rc = (int)MIN(s->len, f->cap - s->head);
 			break;
 		}
 		if (s->state == SLOT_DONE) {
@@ -356,6 +354,20 @@ int rec_fetch_read(struct rec_fetch *f, uint64_t seq, uint8_t *buf, size_t cap, 
 	}
 	pthread_mutex_unlock(&f->mu);
 	return rc;
+}
+
+void rec_fetch_consume(struct rec_fetch *f, uint64_t seq, size_t n)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&f->mu);
+	s = find(f, seq);
+	if (s && n <= s->len) {
+		s->head = (s->head + n) % f->cap;
+		s->len -= n;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
 }
 
 void rec_fetch_release(struct rec_fetch *f, uint64_t seq)

@@ -18,19 +18,20 @@ struct rec_fetch;
 /* One segment download. */
 struct rec_fetch_job {
 	char url[HTTP_URL_MAX];
-	int64_t off, len;       /* byte range (BYTERANGE); len < 0: whole resource */
-	uint64_t seq;           /* media sequence number, the job's identity */
-	int64_t skip;           /* bytes at the start already consumed (resubmitted job) */
-	int retry_cap_ms;       /* largest backoff (half the target duration) */
+	int64_t off, len; /* byte range (BYTERANGE); len < 0: whole resource */
+	uint64_t seq;	  /* media sequence number, the job's identity */
+	int64_t skip;	  /* bytes at the start already consumed (resubmitted job) */
+	int retry_cap_ms; /* largest backoff (half the target duration) */
 };
 
 /*
  * Starts nslots fetcher threads with their own sessions (headers: "Name: value" strings,
- * n_headers of them, sent on every request). Returns 0 or a negative error; *out is
+ * n_headers of them, sent on every request), made with the options of base (its TLS
+ * trust and verification; NULL: defaults). Returns 0 or a negative error; *out is
  * freed with rec_fetch_free().
  */
 int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256], int n_headers,
-		  int tls_verify);
+		  const struct http_session_opts *base);
 /* Stops the threads (aborting downloads) and frees everything. */
 void rec_fetch_free(struct rec_fetch *f);
 
@@ -40,12 +41,15 @@ int rec_fetch_free_slots(struct rec_fetch *f);
 int rec_fetch_submit(struct rec_fetch *f, const struct rec_fetch_job *job);
 
 /*
- * Copies the next bytes of segment seq into buf (cap bytes). Waits up to wait_ms.
- * Returns the count (> 0), 0 when the segment ended complete, -EAGAIN when nothing
- * arrived in time, or the download's final error (-ERR_FORBIDDEN, -ERR_NOT_FOUND, ...).
+ * Points *p at the next contiguous unread bytes of segment seq inside the fetcher's buffer
+ * (zero copy) and returns their count (> 0); they stay valid until rec_fetch_consume().
+ * Waits up to wait_ms. Returns 0 when the segment ended complete, -EAGAIN when nothing
+ * arrived in time, the download's final error (-ERR_FORBIDDEN, -ERR_NOT_FOUND, ...), or
  * -ENOENT when seq was not submitted.
  */
-int rec_fetch_read(struct rec_fetch *f, uint64_t seq, uint8_t *buf, size_t cap, int wait_ms);
+int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, const uint8_t **p, int wait_ms);
+/* Releases the first n bytes returned by rec_fetch_peek (the fetcher may refill them). */
+void rec_fetch_consume(struct rec_fetch *f, uint64_t seq, size_t n);
 /* Frees the slot of seq (done, failed or abandoned; a running download is aborted). */
 void rec_fetch_release(struct rec_fetch *f, uint64_t seq);
 /* Aborts every download and frees every slot; returns when all fetchers are idle. */

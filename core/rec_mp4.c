@@ -19,13 +19,11 @@ struct mp4 {
 	struct storage_file f;
 	char path[512];
 	const char *url;
-	struct http_response *rs; /* of the running request (status checked for Range) */
+	struct http_response *rs; /* of the running request (sizes; http skips ignored Ranges) */
 	/* the running transfer: file bytes [src, src_end) land at dst */
-	int64_t src;              /* next source offset expected */
-	int64_t dst_shift;        /* file offset = source offset + dst_shift */
-	int64_t req_start;        /* Range start of the running request */
-	int64_t skip;             /* bytes to drop (server ignored Range) */
-	int64_t total;            /* source size, -1 unknown */
+	int64_t src;	   /* next source offset expected */
+	int64_t dst_shift; /* file offset = source offset + dst_shift */
+	int64_t total;	   /* source size, -1 unknown */
 	/* layout discovery (plain pass) */
 	struct mp4_scan scan;
 	bool scanning;
@@ -33,7 +31,7 @@ struct mp4 {
 	int64_t moov_end;
 	int64_t mdat_off, mdat_size;
 	/* announcement and progress */
-	int64_t announce_at;      /* file offset after which the file is playable, -1: at end */
+	int64_t announce_at; /* file offset after which the file is playable, -1: at end */
 	bool announced;
 	int last_pct;
 	int64_t last_note;
@@ -84,18 +82,6 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 	struct mp4 *m = ctx;
 	int rc;
 
-	if (m->rs && m->rs->status == 200 && m->req_start > 0 && m->skip == 0) {
-		/* The server ignored our Range: the body starts at 0 again. */
-		m->skip = m->req_start;
-		m->req_start = 0;
-	}
-	if (m->skip) {
-		size_t k = (size_t)MIN((int64_t)n, m->skip);
-
-		m->skip -= (int64_t)k;
-		p += k;
-		n -= k;
-	}
 	if (m->total < 0 && m->rs) {
 		if (m->rs->range_total > 0)
 			m->total = m->rs->range_total;
@@ -129,12 +115,13 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 				m->mdat_off = (int64_t)b.offset;
 				m->mdat_size = (int64_t)b.size;
 				if (m->mdat_size > 0 && m->total > 0) {
-					/* Keep what precedes mdat (ftyp, free...), switch layouts. */
+					/* Keep what precedes mdat (ftyp, free...), switch layouts.
+					 */
 					int64_t keep = m->mdat_off - m->src;
 
 					if (keep > 0 && (size_t)keep <= n) {
-						rc = storage_posix_ops.pwrite(&m->f, p, (size_t)keep,
-									      m->src);
+						rc = storage_posix_ops.pwrite(&m->f, p,
+									      (size_t)keep, m->src);
 						if (rc < 0)
 							return rc;
 						m->src += keep;
@@ -172,8 +159,6 @@ static int transfer(struct mp4 *m, int64_t end)
 		rq.range_start = m->src;
 		rq.range_end = end >= 0 ? end - 1 : -1;
 		rq.max_retries = 0;
-		m->req_start = m->src;
-		m->skip = 0;
 		m->rs = &rs;
 		rc = http_get(m->c->http, &rq, &rs, mp4_body, m);
 		m->rs = NULL;
@@ -195,11 +180,12 @@ static int transfer(struct mp4 *m, int64_t end)
 			return rc;
 		fails = m->src > before ? 0 : fails + 1;
 		if (fails > CONFIG_REC_MP4_RETRIES)
-			return rec_fail(m->c, rc, "The MP4 download failed %d times in a row.", fails);
+			return rec_fail(m->c, rc, "The MP4 download failed %d times in a row.",
+					fails);
 		rec_note(m->c, "mp4 download dropped at %lld bytes (%s), resuming with Range",
 			 (long long)m->src, err_str(rc));
-		if (rec_sleep(m->c->cancel_fd, (int64_t)CONFIG_HLS_RETRY_BACKOFF_MS << MIN(fails, 6)) <
-		    0)
+		if (rec_sleep(m->c->cancel_fd,
+			      (int64_t)CONFIG_HLS_RETRY_BACKOFF_MS << MIN(fails, 6)) < 0)
 			return -ERR_CANCELLED;
 	}
 }
@@ -225,7 +211,7 @@ static int range_body(void *ctx, const uint8_t *p, size_t n)
 static int faststart(struct mp4 *m)
 {
 	int64_t mdat_end = m->mdat_off + m->mdat_size, tail = m->total - mdat_end;
-	struct range_buf b = { 0 };
+	struct range_buf b = {0};
 	struct http_request rq;
 	struct http_response rs;
 	const uint8_t *moov = NULL;
@@ -236,9 +222,10 @@ static int faststart(struct mp4 *m)
 	if (tail <= 8)
 		return rec_fail(m->c, -ERR_PROTOCOL, "The MP4 file has no moov box.");
 	if (tail > ((int64_t)CONFIG_REC_MP4_MOOV_MAX_KB << 10))
-		return rec_fail(m->c, -ERR_TOO_LARGE,
-				"The MP4 index (moov) is larger than %d KiB (CONFIG_REC_MP4_MOOV_MAX_KB).",
-				CONFIG_REC_MP4_MOOV_MAX_KB);
+		return rec_fail(
+			m->c, -ERR_TOO_LARGE,
+			"The MP4 index (moov) is larger than %d KiB (CONFIG_REC_MP4_MOOV_MAX_KB).",
+			CONFIG_REC_MP4_MOOV_MAX_KB);
 	rec_note(m->c, "moov at the end: fetching it first for a faststart file");
 	b.cap = (size_t)tail;
 	b.p = malloc(b.cap);
@@ -249,7 +236,8 @@ static int faststart(struct mp4 *m)
 	rq.range_end = m->total - 1;
 	rc = http_get(m->c->http, &rq, &rs, range_body, &b);
 	if (rc == 0 && rs.status != 206)
-		rc = rec_fail(m->c, -ERR_UNSUPPORTED, "The MP4 server does not support Range requests.");
+		rc = rec_fail(m->c, -ERR_UNSUPPORTED,
+			      "The MP4 server does not support Range requests.");
 	while (rc == 0 && pos + 8 <= b.n) {
 		struct mp4_box box;
 

@@ -51,7 +51,8 @@ static int sink_section(void *ctx, const struct ts_section_info *info)
 		rc = o->out.ops->flush(&o->out);
 		if (rc < 0)
 			return rc;
-		/* The finished section is complete now: a short one is announced before the next. */
+		/* The finished section is complete now: a short one is announced before the next.
+		 */
 		announce(o);
 		rec_log_line(o->c->p->rec_dir, o->section, o->segs, o->seg_url,
 			     info->width != o->width || info->height != o->height
@@ -117,7 +118,8 @@ int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n)
 	return o->sink_err ? o->sink_err : rc;
 }
 
-int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info)
+/* Ends the open segment; only a complete one counts toward `buffering` and is announced. */
+static int seg_close(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info, bool complete)
 {
 	struct ts_segment_info si;
 	int rc;
@@ -134,7 +136,7 @@ int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *i
 	rc = o->out.ops->flush(&o->out);
 	if (rc < 0)
 		return rc;
-	if (si.section >= 0 && si.bytes_out > 0) {
+	if (complete && si.section >= 0 && si.bytes_out > 0) {
 		o->segs++;
 		o->seg_total++;
 		o->media_ms += dur_ms > 0 ? dur_ms : si.duration / 90;
@@ -147,13 +149,24 @@ int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *i
 	return 0;
 }
 
+int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info)
+{
+	return seg_close(o, dur_ms, info, true);
+}
+
+int rec_out_seg_fail(struct rec_out *o, struct ts_segment_info *info)
+{
+	return seg_close(o, 0, info, false);
+}
+
 int rec_out_finish(struct rec_out *o, bool announce_rest)
 {
 	int rc = 0, rc2;
 
 	o->quiet = !announce_rest; /* after a stop nothing more is announced */
+	/* A segment still open here was interrupted (error or stop): it is not complete. */
 	if (o->seg_open)
-		rc = rec_out_seg_end(o, 0, NULL);
+		rc = rec_out_seg_fail(o, NULL);
 	rc2 = ts_remux_finish(o->remux);
 	if (!rc)
 		rc = o->sink_err ? o->sink_err : rc2;

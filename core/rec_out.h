@@ -15,17 +15,17 @@
 struct rec_out {
 	struct rec_ctx *c;
 	struct output out;
-	struct ts_remux *remux;    /* heap: large fixed buffers */
-	int section;               /* open section, -1: none */
-	int segs;                  /* segments written into it */
-	int width, height;         /* its video size */
+	struct ts_remux *remux; /* heap: large fixed buffers */
+	int section;		/* open section, -1: none */
+	int segs;		/* segments written into it */
+	int width, height;	/* its video size */
 	bool announced;
-	bool quiet;                /* stopped: no more announcements */
+	bool quiet; /* stopped: no more announcements */
 	bool seg_open;
-	char sec_url[256];         /* public URL of the section's first segment */
-	char seg_url[256];         /* public URL of the segment being fed */
-	int64_t media_ms;          /* media recorded (EXTINF sum of completed segments) */
-	int64_t seg_total;         /* segments completed over the whole recording */
+	char sec_url[256]; /* public URL of the section's first segment */
+	char seg_url[256]; /* public URL of the segment being fed */
+	int64_t media_ms;  /* media recorded (EXTINF sum of completed segments) */
+	int64_t seg_total; /* segments completed over the whole recording */
 	int sink_err;
 };
 
@@ -39,6 +39,11 @@ int rec_out_seg_begin(struct rec_out *o, unsigned flags, const char *url);
 int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n);
 /* Ends the segment (dur_ms from EXTINF); announces the section when it is ready. */
 int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info);
+/*
+ * Ends a segment whose download failed part way: its whole packets stay in the file, but
+ * it is not a complete segment, so it never counts toward `buffering` nor triggers a start.
+ */
+int rec_out_seg_fail(struct rec_out *o, struct ts_segment_info *info);
 /*
  * Ends the recording: flushes and closes the file; with announce_rest, a section not yet
  * announced is announced now (VOD end, error), without it (a stop) nothing is sent.

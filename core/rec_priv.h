@@ -11,11 +11,11 @@ struct rec_ctx {
 	const struct rec_hooks *h;
 	struct http_session *http; /* caller's session: playlists, keys, init sections */
 	int cancel_fd;
-	char *msg;                 /* caller's error sentence buffer (may be NULL) */
+	char *msg; /* caller's error sentence buffer (may be NULL) */
 	size_t cap;
 	struct resolve_result res; /* current stream (replaced by a refresh) */
-	enum rec_kind kind;        /* recorder chosen after probing */
-	int n_refresh;             /* re-resolves done so far */
+	enum rec_kind kind;	   /* recorder chosen after probing */
+	int n_refresh;		   /* re-resolves done so far */
 };
 
 /* Sets the error sentence (first one wins) and logs it; returns rc. */
@@ -27,8 +27,12 @@ int rec_refresh(struct rec_ctx *c);
 /* Applies c->res.headers to a session. */
 int rec_apply_headers(struct rec_ctx *c, struct http_session *s);
 
-/* HLS recorder: body[0..n) is the first playlist, fetched from url (final URL). */
-int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url);
+/*
+ * HLS recorder: buf[0..n) is the first playlist, fetched from url (final URL). buf (cap
+ * bytes, CONFIG_HLS_PLAYLIST_MAX_KB) is lent for the whole recording: playlist reloads
+ * reuse it; the caller frees it afterwards.
+ */
+int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char *url);
 /* Raw MPEG-TS over HTTP, recorded as one live section. */
 int rec_rawts(struct rec_ctx *c, const char *url);
 /* Progressive MP4 download to stream_0.mp4. */

@@ -14,8 +14,8 @@
 struct rawts {
 	struct rec_ctx *c;
 	struct rec_out out;
-	int64_t in_seg;   /* bytes fed into the current pseudo-segment */
-	int64_t total;    /* bytes received in this connection */
+	int64_t in_seg; /* bytes fed into the current pseudo-segment */
+	int64_t total;	/* bytes received in this connection */
 	const char *url;
 };
 
@@ -100,7 +100,8 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 				break;
 			}
 			rec_note(c, "TS stream dropped (%s), reconnecting", err_str(rc));
-			if (rec_sleep(c->cancel_fd, (int64_t)CONFIG_HLS_RETRY_BACKOFF_MS << fails) < 0) {
+			if (rec_sleep(c->cancel_fd, (int64_t)CONFIG_HLS_RETRY_BACKOFF_MS << fails) <
+			    0) {
 				rc = -ERR_CANCELLED;
 				break;
 			}

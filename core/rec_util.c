@@ -21,8 +21,7 @@ static void fmt_index(char *out, size_t cap, int v)
 		snprintf(out, cap, "%03d", v);
 }
 
-void rec_log_line(const char *rec_dir, int section, int segment, const char *uri,
-		  const char *event)
+void rec_log_line(const char *rec_dir, int section, int segment, const char *uri, const char *event)
 {
 	char path[512], line[640], u[256], a[16], b[16];
 	struct timeval tv;
@@ -59,7 +58,7 @@ void rec_log_line(const char *rec_dir, int section, int segment, const char *uri
 
 bool rec_is_own_file(const char *name)
 {
-	static const char *const comp[] = { "", ".cuts", ".ap", ".sc", ".meta" };
+	static const char *const comp[] = {"", ".cuts", ".ap", ".sc", ".meta"};
 	const char *p, *rest;
 
 	if (strncmp(name, "stream_", 7) != 0)
@@ -130,14 +129,14 @@ void rec_url_public(const char *url, char *out, size_t cap)
 
 bool rec_cancelled(int cancel_fd)
 {
-	struct pollfd p = { .fd = cancel_fd, .events = POLLIN };
+	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
 
 	return cancel_fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
 int rec_sleep(int cancel_fd, int64_t ms)
 {
-	struct pollfd p = { .fd = cancel_fd, .events = POLLIN };
+	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -150,7 +149,7 @@ int rec_sleep(int cancel_fd, int64_t ms)
 		if (left <= 0)
 			return 0;
 		if (cancel_fd < 0) {
-			struct timespec d = { (time_t)(left / 1000), (long)(left % 1000) * 1000000 };
+			struct timespec d = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
 
 			nanosleep(&d, NULL);
 			continue;

@@ -1,4 +1,5 @@
-/* `streamingserver --record URL -o DIR ...`: the recorder engine without a client, JSON lines out. */
+/* `streamingserver --record URL -o DIR ...`: the recorder engine without a client, JSON lines out.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 struct cli {
 	const char *rec_dir;
+	const char *url;    /* the URL given: a "refresh" loads it again */
 	enum rec_kind kind; /* last recorder kind reported */
 };
 
@@ -64,6 +66,17 @@ static void on_event(void *ctx, const struct rec_event *ev)
 	dbuf_free(&b);
 }
 
+/* 401/403: without a provider, re-resolving means loading the given URL again (a master
+ * playlist typically hands out freshly signed variant and segment URLs). */
+static int on_refresh(void *ctx, struct resolve_result *r)
+{
+	struct cli *cl = ctx;
+
+	snprintf(r->url, sizeof(r->url), "%s", cl->url);
+	r->kind = REC_AUTO;
+	return 0;
+}
+
 static void print_stop(struct cli *cl, int rc, const char *msg)
 {
 	struct dbuf b;
@@ -95,8 +108,9 @@ static void print_stop(struct cli *cl, int rc, const char *msg)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: streamingserver --record URL -o DIR [--quality Q] [--buffering N]\n"
-			"                        [--duration S] [-H 'Name: value']... [--insecure]\n");
+	fprintf(stderr,
+		"usage: streamingserver --record URL -o DIR [--quality Q] [--buffering N]\n"
+		"                        [--duration S] [-H 'Name: value']... [--insecure]\n");
 	return 2;
 }
 
@@ -104,7 +118,7 @@ int record_main(int argc, char **argv)
 {
 	struct rec_params p;
 	struct rec_hooks h;
-	struct cli cl = { NULL, REC_AUTO };
+	struct cli cl = {NULL, NULL, REC_AUTO};
 	struct http_session_opts o;
 	struct http_session *http = NULL;
 	sigset_t sigs;
@@ -157,6 +171,9 @@ int record_main(int argc, char **argv)
 	if (!p.rec_dir)
 		return usage();
 	cl.rec_dir = p.rec_dir;
+	cl.url = argv[1];
+	/* A file size limit must end in disk_full (EFBIG), not kill the process. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* SIGINT/SIGTERM become the cancel fd: blocked here (and in the fetcher threads). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -178,7 +195,7 @@ int record_main(int argc, char **argv)
 	}
 	h.ctx = &cl;
 	h.event = on_event;
-	h.refresh = NULL; /* no provider: a 401/403 ends the recording */
+	h.refresh = on_refresh;
 	rc = recorder_run(&p, &h, http, sfd, msg, sizeof(msg));
 	print_stop(&cl, rc, msg);
 	http_session_free(http);

@@ -97,7 +97,7 @@ struct probe {
 
 static bool is_mp4_box(const uint8_t *p)
 {
-	static const char *const t[] = { "ftyp", "moov", "mdat", "free", "skip", "wide", "styp" };
+	static const char *const t[] = {"ftyp", "moov", "mdat", "free", "skip", "wide", "styp"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		if (memcmp(p + 4, t[i], 4) == 0)
@@ -140,7 +140,7 @@ static int probe_body(void *ctx, const uint8_t *p, size_t n)
 
 static int probe_and_run(struct rec_ctx *c)
 {
-	struct probe pr = { 0 };
+	struct probe pr = {0};
 	struct http_request rq;
 	struct http_response rs;
 	int rc;
@@ -164,8 +164,9 @@ static int probe_and_run(struct rec_ctx *c)
 		if (rc == PROBE_DECIDED)
 			rc = 0;
 		if (rc == -ERR_TOO_LARGE) {
-			rc = rec_fail(c, rc, "The playlist is larger than %d KiB "
-					     "(CONFIG_HLS_PLAYLIST_MAX_KB).",
+			rc = rec_fail(c, rc,
+				      "The playlist is larger than %d KiB "
+				      "(CONFIG_HLS_PLAYLIST_MAX_KB).",
 				      CONFIG_HLS_PLAYLIST_MAX_KB);
 			break;
 		}
@@ -177,7 +178,8 @@ static int probe_and_run(struct rec_ctx *c)
 		}
 		switch (pr.kind) {
 		case PROBE_PLAYLIST:
-			rc = hls_record(c, pr.buf, pr.len, rs.final_url[0] ? rs.final_url : c->res.url);
+			rc = hls_record(c, pr.buf, pr.cap, pr.len,
+					rs.final_url[0] ? rs.final_url : c->res.url);
 			break;
 		case PROBE_TS:
 			free(pr.buf);
@@ -192,7 +194,8 @@ static int probe_and_run(struct rec_ctx *c)
 			if (IS_ENABLED(CONFIG_REC_MP4))
 				rc = rec_mp4(c, rs.final_url[0] ? rs.final_url : c->res.url);
 			else
-				rc = rec_fail(c, -ERR_UNSUPPORTED, "MP4 recording is not built in.");
+				rc = rec_fail(c, -ERR_UNSUPPORTED,
+					      "MP4 recording is not built in.");
 			break;
 		default:
 			rc = rec_fail(c, -ERR_UNSUPPORTED,

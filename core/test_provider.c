@@ -63,7 +63,7 @@ static int test_wait(int fd, long ms)
 	int64_t end = loop_now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int64_t left = end - loop_now_ms();
 		int r;
 
@@ -77,7 +77,7 @@ static int test_wait(int fd, long ms)
 
 static int test_categories(const struct prov_ctx *ctx, struct jw *out)
 {
-	static const char *const names[] = { "Big", "Fail", "Live", "Slow", "\xc3\x84pfel" };
+	static const char *const names[] = {"Big", "Fail", "Live", "Slow", "\xc3\x84pfel"};
 
 	jw_arr_begin(out);
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -115,7 +115,8 @@ static int test_items(const struct prov_ctx *ctx, const char *category, struct j
 			snprintf(name, sizeof(name), "Item %06ld", i);
 			jw_obj_begin(out);
 			jw_kstr(out, "name", name);
-			jw_kstr(out, "url", "test://live?padding=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+			jw_kstr(out, "url",
+				"test://live?padding=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 			jw_obj_end(out);
 		}
 		jw_arr_end(out);
@@ -131,7 +132,8 @@ static int test_items(const struct prov_ctx *ctx, const char *category, struct j
 		jw_obj_end(out);
 		jw_obj_begin(out);
 		jw_kstr(out, "name", "Short VOD");
-		jw_kstr(out, "url", "test://live?sections=2&interval_ms=50&end=complete&kind=hls_basic");
+		jw_kstr(out, "url",
+			"test://live?sections=2&interval_ms=50&end=complete&kind=hls_basic");
 		jw_obj_end(out);
 		jw_arr_end(out);
 		return 0;
@@ -151,10 +153,10 @@ static int test_resolve(const struct prov_ctx *ctx, const struct start_args *a,
 	snprintf(r->url, sizeof(r->url), "%s%cshow_ads=%d", a->url, strchr(a->url, '?') ? '&' : '?',
 		 a->show_ads);
 	test_param(a->url, "kind", kind, sizeof(kind));
-	r->kind = strcmp(kind, "hls_basic") == 0 ? REC_HLS_BASIC :
-		  strcmp(kind, "hls_m4s") == 0	 ? REC_HLS_M4S :
-		  strcmp(kind, "mp4") == 0	 ? REC_MP4 :
-						   REC_HLS_LIVE;
+	r->kind = strcmp(kind, "hls_basic") == 0 ? REC_HLS_BASIC
+		  : strcmp(kind, "hls_m4s") == 0 ? REC_HLS_M4S
+		  : strcmp(kind, "mp4") == 0	 ? REC_MP4
+						 : REC_HLS_LIVE;
 	return 0;
 }
 
@@ -169,7 +171,7 @@ const struct provider_ops test_provider_ops = {
 /* Writes a small stand-in section file so an announced rec_file exists. */
 static int test_section_file(const char *path)
 {
-	uint8_t pkt[188] = { 0x47, 0x40, 0x00, 0x10 };
+	uint8_t pkt[188] = {0x47, 0x40, 0x00, 0x10};
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int rc = 0;
 
@@ -196,7 +198,7 @@ int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
 	test_param(url, "end", end, sizeof(end));
 	for (long n = 0; n < sections; n++) {
 		char file[PATH_MAX + 32], seg[160];
-		struct rec_event ev = { 0 };
+		struct rec_event ev = {0};
 
 		if (test_wait(cancel_fd, n ? interval : interval / 4))
 			goto cancelled;
@@ -207,8 +209,8 @@ int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
 				snprintf(msg, cap, "The section file cannot be written.");
 			return rc;
 		}
-		snprintf(seg, sizeof(seg), "test://segment/%ld?quality=%.32s&show_ads=%ld&av1=%d", n * 10,
-			 p->quality, test_param_int(url, "show_ads", -1), p->av1);
+		snprintf(seg, sizeof(seg), "test://segment/%ld?quality=%.32s&show_ads=%ld&av1=%d",
+			 n * 10, p->quality, test_param_int(url, "show_ads", -1), p->av1);
 		ev.type = REC_EV_SECTION;
 		ev.kind = p->res.kind;
 		ev.url = seg;

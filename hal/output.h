@@ -29,13 +29,13 @@ struct output_ops {
 struct output {
 	const struct output_ops *ops;
 	const struct storage_ops *st;
-	const char *dir;        /* recording directory (caller's string) */
+	const char *dir; /* recording directory (caller's string) */
 	struct storage_file f;
-	int section;            /* open section index, -1: none */
-	char path[512];         /* path of the open section file */
-	uint8_t *buf;           /* HAL_WRITE_BUF_PACKETS whole packets, gathered */
+	int section;	/* open section index, -1: none */
+	char path[512]; /* path of the open section file */
+	uint8_t *buf;	/* HAL_WRITE_BUF_PACKETS whole packets, gathered */
 	size_t len, cap;
-	int64_t written;        /* bytes accepted into the open section */
+	int64_t written; /* bytes accepted into the open section */
 };
 
 /* The section-file output (hal/output_file.c). */

@@ -66,12 +66,14 @@ static int file_write(struct output *o, const uint8_t *p, size_t n)
 	if (n % TS_PACKET)
 		return -EINVAL;
 	o->written += (int64_t)n;
-	if (o->len + n > o->cap) {
+	/* Runs of 1/8 of the buffer or more go straight to the file: gathering them would
+	 * only add a copy. Small ones are gathered to save system calls. */
+	if (o->len + n > o->cap || n >= o->cap / 8) {
 		rc = file_flush(o);
 		if (rc < 0)
 			return rc;
 	}
-	if (n >= o->cap) /* large runs go straight to the file */
+	if (n >= o->cap / 8)
 		return o->st->write_packets(&o->f, p, n);
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;

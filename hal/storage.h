@@ -9,10 +9,10 @@
 /* One open file. Owned by the caller (embed it); the ops fill it. */
 struct storage_file {
 	int fd;
-	int64_t size;        /* bytes written (the file's length) */
+	int64_t size;	     /* bytes written (the file's length) */
 	int64_t since_check; /* bytes written since the last free-space check */
 	int64_t last_sync_ms;
-	int64_t reserve;     /* free bytes that must stay on the filesystem */
+	int64_t reserve; /* free bytes that must stay on the filesystem */
 };
 
 /*

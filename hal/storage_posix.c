@@ -17,7 +17,7 @@ int64_t hal_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int posix_free_space(const char *path, int64_t *bytes)
+static int sp_free_space(const char *path, int64_t *bytes)
 {
 	struct statvfs sv;
 
@@ -46,7 +46,7 @@ static int space_guard(struct storage_file *f, int64_t more)
 	return 0;
 }
 
-static int posix_open(struct storage_file *f, const char *path)
+static int sp_open(struct storage_file *f, const char *path)
 {
 	int rc;
 
@@ -66,7 +66,7 @@ static int posix_open(struct storage_file *f, const char *path)
 	return rc;
 }
 
-static int posix_sync(struct storage_file *f)
+static int sp_sync(struct storage_file *f)
 {
 	if (f->fd < 0)
 		return 0;
@@ -100,7 +100,7 @@ static int write_all(struct storage_file *f, const uint8_t *p, size_t n, int64_t
 	return 0;
 }
 
-static int posix_write_packets(struct storage_file *f, const uint8_t *p, size_t n)
+static int sp_write_packets(struct storage_file *f, const uint8_t *p, size_t n)
 {
 	int rc;
 
@@ -121,11 +121,11 @@ static int posix_write_packets(struct storage_file *f, const uint8_t *p, size_t 
 	f->since_check += (int64_t)n;
 	if (CONFIG_HAL_FSYNC_INTERVAL_MS > 0 &&
 	    hal_now_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
-		return posix_sync(f);
+		return sp_sync(f);
 	return 0;
 }
 
-static int posix_pwrite(struct storage_file *f, const uint8_t *p, size_t n, int64_t off)
+static int sp_pwrite(struct storage_file *f, const uint8_t *p, size_t n, int64_t off)
 {
 	size_t done = 0;
 	int rc;
@@ -155,24 +155,24 @@ static int posix_pwrite(struct storage_file *f, const uint8_t *p, size_t n, int6
 		f->size = off + (int64_t)n;
 	if (CONFIG_HAL_FSYNC_INTERVAL_MS > 0 &&
 	    hal_now_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
-		return posix_sync(f);
+		return sp_sync(f);
 	return 0;
 }
 
-static int storage_posix_close(struct storage_file *f)
+static int sp_close(struct storage_file *f)
 {
 	int rc;
 
 	if (f->fd < 0)
 		return 0;
-	rc = posix_sync(f);
+	rc = sp_sync(f);
 	if (close(f->fd) != 0 && rc == 0)
 		rc = -errno;
 	f->fd = -1;
 	return rc;
 }
 
-static int posix_remove(const char *path)
+static int sp_remove(const char *path)
 {
 	if (unlink(path) != 0 && errno != ENOENT)
 		return -errno;
@@ -181,11 +181,11 @@ static int posix_remove(const char *path)
 
 const struct storage_ops storage_posix_ops = {
 	.name = "posix",
-	.open = posix_open,
-	.write_packets = posix_write_packets,
-	.pwrite = posix_pwrite,
-	.sync = posix_sync,
-	.close = storage_posix_close,
-	.free_space = posix_free_space,
-	.remove = posix_remove,
+	.open = sp_open,
+	.write_packets = sp_write_packets,
+	.pwrite = sp_pwrite,
+	.sync = sp_sync,
+	.close = sp_close,
+	.free_space = sp_free_space,
+	.remove = sp_remove,
 };

@@ -233,7 +233,8 @@ int cookie_jar_set(struct cookie_jar *j, const char *host, const char *path, boo
 			pp = "/", pl = 1;
 	}
 	if (cv.have_max_age)
-		exp = cv.max_age <= 0 ? 1 : (cv.max_age > (int64_t)INT32_MAX ? 0 : now + cv.max_age);
+		exp = cv.max_age <= 0 ? 1
+				      : (cv.max_age > (int64_t)INT32_MAX ? 0 : now + cv.max_age);
 	else if (cv.have_expires)
 		exp = cv.expires <= now ? 1 : cv.expires;
 	if (exp == 1 && now > 1)
@@ -254,7 +255,8 @@ int cookie_jar_set(struct cookie_jar *j, const char *host, const char *path, boo
 	if (size > CONFIG_HTTP_COOKIE_MAX || size > CONFIG_HTTP_COOKIE_JAR_BYTES)
 		return -ERR_TOO_LARGE;
 	expire(j, now);
-	while (j->n && (j->n >= ARRAY_SIZE(j->c) || j->bytes + size > CONFIG_HTTP_COOKIE_JAR_BYTES)) {
+	while (j->n &&
+	       (j->n >= ARRAY_SIZE(j->c) || j->bytes + size > CONFIG_HTTP_COOKIE_JAR_BYTES)) {
 		unsigned old = 0;
 
 		for (i = 1; i < j->n; i++) {
@@ -292,7 +294,7 @@ int cookie_jar_set(struct cookie_jar *j, const char *host, const char *path, boo
 size_t cookie_jar_header(struct cookie_jar *j, const char *host, const char *path, bool secure,
 			 time_t now, char *out, size_t cap)
 {
-	unsigned char picked[CONFIG_HTTP_COOKIES] = { 0 };
+	unsigned char picked[CONFIG_HTTP_COOKIES] = {0};
 	size_t o = 0;
 
 	if (cap)
@@ -306,7 +308,8 @@ size_t cookie_jar_header(struct cookie_jar *j, const char *host, const char *pat
 
 			if (picked[i] || (c->secure && !secure))
 				continue;
-			if (c->host_only ? strcmp(c->domain, host) != 0 : !cookie_domain_match(host, c->domain))
+			if (c->host_only ? strcmp(c->domain, host) != 0
+					 : !cookie_domain_match(host, c->domain))
 				continue;
 			if (!path_match(path, c->path))
 				continue;

@@ -13,23 +13,23 @@ struct cookie_view {
 	const uint8_t *name, *value, *domain, *path;
 	size_t name_len, value_len, domain_len, path_len; /* domain/path: 0 when absent */
 	bool have_max_age, have_expires, secure, http_only;
-	int64_t max_age;  /* seconds */
-	time_t expires;   /* UTC */
+	int64_t max_age; /* seconds */
+	time_t expires;	 /* UTC */
 };
 
 /* One stored cookie; the strings live in one heap block owned by the jar. */
 struct cookie {
 	char *name, *value, *domain, *path;
-	size_t size;      /* bytes of the block */
-	time_t expires;   /* 0: session cookie */
-	uint64_t seq;     /* creation order */
+	size_t size;	/* bytes of the block */
+	time_t expires; /* 0: session cookie */
+	uint64_t seq;	/* creation order */
 	bool host_only, secure, http_only;
 };
 
 struct cookie_jar {
 	struct cookie c[CONFIG_HTTP_COOKIES];
 	unsigned n;
-	size_t bytes;     /* sum of sizes, at most CONFIG_HTTP_COOKIE_JAR_BYTES */
+	size_t bytes; /* sum of sizes, at most CONFIG_HTTP_COOKIE_JAR_BYTES */
 	uint64_t seq;
 };
 

@@ -1,4 +1,5 @@
-/* Cancellable name resolution: getaddrinfo() in a detached helper thread, result via a socketpair. */
+/* Cancellable name resolution: getaddrinfo() in a detached helper thread, result via a socketpair.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -35,7 +36,7 @@ static void job_put(struct dns_job *j)
 static void *dns_thread(void *arg)
 {
 	struct dns_job *j = arg;
-	struct addrinfo hints = { 0 }, *ai = NULL, *p;
+	struct addrinfo hints = {0}, *ai = NULL, *p;
 	int rc;
 
 	hints.ai_family = AF_UNSPEC;
@@ -129,14 +130,16 @@ int dns_resolve(const char *host, int port, int cancel_fd, int timeout_ms, struc
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct pollfd pf[2] = { { j->sp[0], POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
+		struct pollfd pf[2] = {{j->sp[0], POLLIN, 0}, {cancel_fd, POLLIN, 0}};
 		long left;
 
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = timeout_ms - ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		left = timeout_ms -
+		       ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0) {
 			rc = -ERR_TIMEOUT;
-			LOG_WARN(LOG_HTTP, "resolving %s: no answer within %d ms", host, timeout_ms);
+			LOG_WARN(LOG_HTTP, "resolving %s: no answer within %d ms", host,
+				 timeout_ms);
 			break;
 		}
 		rc = poll(pf, cancel_fd >= 0 ? 2 : 1, (int)left);

@@ -23,6 +23,7 @@
 static const char fetch_usage[] =
 	"usage: streamingserver --fetch URL [-H 'Name: value']... [-o FILE] [-v]\n"
 	"       [-I] [-r START-[END]] [--ca FILE] [-k] [--retries N] [--timeout MS]\n"
+	"       [--rate PER_MIN] [--burst N]\n"
 	"  -H        extra request header (repeatable)\n"
 	"  -o FILE   write the body to FILE instead of standard output\n"
 	"  -v        log request and response heads and a summary to standard error\n"
@@ -32,6 +33,7 @@ static const char fetch_usage[] =
 	"  -k        do not verify TLS certificates (logs a warning)\n"
 	"  --retries retries of 429/5xx answers (default from Kconfig)\n"
 	"  --timeout connect, first-byte and idle timeout in ms\n"
+	"  --rate    requests per minute per host (token bucket of --burst requests)\n"
 	"Exit status 0 after a complete 2xx body; else 1 with 'error=<name>' on standard error.\n";
 
 /* Signal handlers may only touch this: the write end of the cancel pipe. */
@@ -76,13 +78,20 @@ static const char *fetch_err_name(int rc)
 		int code;
 		const char *name;
 	} names[] = {
-		{ ERR_TIMEOUT, "timeout" },     { ERR_FORBIDDEN, "forbidden" },
-		{ ERR_NOT_FOUND, "not_found" }, { ERR_TLS, "tls" },
-		{ ERR_DNS, "dns" },             { ERR_CONNECT, "connect" },
-		{ ERR_PROTOCOL, "protocol" },   { ERR_HTTP, "http" },
-		{ ERR_EOF, "eof" },             { ERR_CANCELLED, "cancelled" },
-		{ ERR_TOO_LARGE, "too_large" }, { ERR_UNSUPPORTED, "unsupported" },
-		{ ERR_PARSE, "parse" },         { ERR_BAD_REQUEST, "bad_request" },
+		{ERR_TIMEOUT, "timeout"},
+		{ERR_FORBIDDEN, "forbidden"},
+		{ERR_NOT_FOUND, "not_found"},
+		{ERR_TLS, "tls"},
+		{ERR_DNS, "dns"},
+		{ERR_CONNECT, "connect"},
+		{ERR_PROTOCOL, "protocol"},
+		{ERR_HTTP, "http"},
+		{ERR_EOF, "eof"},
+		{ERR_CANCELLED, "cancelled"},
+		{ERR_TOO_LARGE, "too_large"},
+		{ERR_UNSUPPORTED, "unsupported"},
+		{ERR_PARSE, "parse"},
+		{ERR_BAD_REQUEST, "bad_request"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -110,16 +119,16 @@ static int parse_range(const char *s, int64_t *a, int64_t *b)
 
 int fetch_main(int argc, char **argv)
 {
-	const char *headers[FETCH_MAX_HEADERS + 1] = { 0 };
+	const char *headers[FETCH_MAX_HEADERS + 1] = {0};
 	const char *url = NULL, *out_path = NULL;
 	struct http_session_opts so;
 	struct http_session *s = NULL;
 	struct http_request rq;
 	struct http_response rs;
-	struct fetch_out out = { STDOUT_FILENO, 0 };
+	struct fetch_out out = {STDOUT_FILENO, 0};
 	struct sigaction sa;
 	struct timespec t0, t1;
-	int n_headers = 0, verbose = 0, pfd[2] = { -1, -1 }, rc;
+	int n_headers = 0, verbose = 0, pfd[2] = {-1, -1}, rc;
 	int64_t r0 = -1, r1 = -1;
 	bool head = false;
 	double secs;
@@ -132,7 +141,8 @@ int fetch_main(int argc, char **argv)
 
 		if (!strcmp(a, "-H") && v) {
 			if (n_headers >= FETCH_MAX_HEADERS) {
-				fprintf(stderr, "fetch: at most %d -H options\n", FETCH_MAX_HEADERS);
+				fprintf(stderr, "fetch: at most %d -H options\n",
+					FETCH_MAX_HEADERS);
 				return 2;
 			}
 			headers[n_headers++] = v;
@@ -158,8 +168,15 @@ int fetch_main(int argc, char **argv)
 		} else if (!strcmp(a, "--retries") && v) {
 			rq.max_retries = atoi(v);
 			i++;
+		} else if (!strcmp(a, "--rate") && v) {
+			so.rate_per_min = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--burst") && v) {
+			so.rate_burst = atoi(v);
+			i++;
 		} else if (!strcmp(a, "--timeout") && v) {
-			so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms = atoi(v);
+			so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms =
+				atoi(v);
 			i++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(fetch_usage, stdout);

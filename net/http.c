@@ -26,13 +26,13 @@
 #define RBUF_SIZE MAX(CONFIG_HTTP_IO_BUF, CONFIG_HTTP_MAX_HEADER)
 
 struct http_conn {
-	int fd;                  /* -1: slot free */
+	int fd; /* -1: slot free */
 	struct tls_conn *tls;
 	char host[URL_HOST_MAX];
 	int port;
 	bool is_tls;
-	int64_t last_ms;         /* when it was last released to the pool */
-	unsigned uses;           /* requests sent on it */
+	int64_t last_ms; /* when it was last released to the pool */
+	unsigned uses;	 /* requests sent on it */
 };
 
 struct tls_saved {
@@ -55,37 +55,37 @@ struct dns_cached {
 
 struct http_session {
 	struct http_session_opts o;
-	char *ca_file;                               /* copy of o.ca_file */
-	char *headers[CONFIG_HTTP_SESSION_HEADERS];  /* "Name: value" */
+	char *ca_file;				    /* copy of o.ca_file */
+	char *headers[CONFIG_HTTP_SESSION_HEADERS]; /* "Name: value" */
 	struct cookie_jar jar;
 	struct http_conn pool[CONFIG_HTTP_POOL];
 	struct tls_saved saved[CONFIG_HTTP_POOL];
 	const struct tls_ops *tls_ops;
-	struct tls_ctx *tls;                         /* created at the first https request */
+	struct tls_ctx *tls; /* created at the first https request */
 	struct rate_bucket rate[CONFIG_HTTP_RATE_HOSTS];
 	struct dns_cached dns[CONFIG_HTTP_DNS_CACHE > 0 ? CONFIG_HTTP_DNS_CACHE : 1];
 	uint64_t rng;
 	z_stream z;
 	bool z_live;
-	uint8_t rbuf[RBUF_SIZE];                     /* socket reads: head, then body */
-	uint8_t zbuf[CONFIG_HTTP_IO_BUF];            /* inflated output */
-	char req[CONFIG_HTTP_MAX_HEADER];            /* request head being sent */
-	char url[HTTP_URL_MAX];                      /* URL of the current hop */
-	char next[HTTP_URL_MAX];                     /* redirect target */
+	uint8_t rbuf[RBUF_SIZE];	  /* socket reads: head, then body */
+	uint8_t zbuf[CONFIG_HTTP_IO_BUF]; /* inflated output */
+	char req[CONFIG_HTTP_MAX_HEADER]; /* request head being sent */
+	char url[HTTP_URL_MAX];		  /* URL of the current hop */
+	char next[HTTP_URL_MAX];	  /* redirect target */
 };
 
 /* State of one response body being read. */
 struct body {
 	enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE } mode;
-	int64_t left;             /* BODY_LENGTH: raw bytes still to read */
+	int64_t left; /* BODY_LENGTH: raw bytes still to read */
 	struct http_chunked ch;
 	enum http_encoding enc;
-	bool deliver;             /* hand bytes to fn (else discard) */
+	bool deliver; /* hand bytes to fn (else discard) */
 	bool inflate_done;
-	bool raw_tried;           /* "deflate" retried as raw deflate */
-	int64_t skip, keep;       /* range emulation on a 200: drop skip bytes, keep at most keep */
+	bool raw_tried;	    /* "deflate" retried as raw deflate */
+	int64_t skip, keep; /* range emulation on a 200: drop skip bytes, keep at most keep */
 	bool keep_limited;
-	bool stopped;             /* keep reached: the rest is not wanted */
+	bool stopped; /* keep reached: the rest is not wanted */
 	uint64_t delivered;
 	http_body_fn fn;
 	void *ctx;
@@ -140,11 +140,15 @@ int http_session_new(const struct http_session_opts *o, struct http_session **ou
 		s->o.first_byte_timeout_ms = CONFIG_HTTP_FIRST_BYTE_TIMEOUT_MS;
 	if (s->o.idle_timeout_ms <= 0)
 		s->o.idle_timeout_ms = CONFIG_HTTP_IDLE_TIMEOUT_MS;
+	if (s->o.rate_per_min == 0)
+		s->o.rate_per_min = CONFIG_HTTP_RATE_PER_MIN;
+	if (s->o.rate_burst <= 0)
+		s->o.rate_burst = CONFIG_HTTP_RATE_BURST;
 	s->ca_file = strdup(o->ca_file ? o->ca_file :
 #ifdef CONFIG_TLS_CA_FILE
-			    CONFIG_TLS_CA_FILE
+				       CONFIG_TLS_CA_FILE
 #else
-			    ""
+				       ""
 #endif
 	);
 	if (!s->ca_file) {
@@ -261,6 +265,11 @@ void http_session_set_cancel_fd(struct http_session *s, int fd)
 	s->o.cancel_fd = fd;
 }
 
+const struct http_session_opts *http_session_get_opts(const struct http_session *s)
+{
+	return &s->o;
+}
+
 struct cookie_jar *http_session_cookies(struct http_session *s)
 {
 	return &s->jar;
@@ -294,7 +303,7 @@ void http_request_init(struct http_request *rq, const char *url)
 
 static bool cancelled(struct http_session *s)
 {
-	struct pollfd pf = { s->o.cancel_fd, POLLIN, 0 };
+	struct pollfd pf = {s->o.cancel_fd, POLLIN, 0};
 
 	return s->o.cancel_fd >= 0 && poll(&pf, 1, 0) > 0 && pf.revents;
 }
@@ -303,7 +312,7 @@ static bool cancelled(struct http_session *s)
 static int wait_fd(struct http_session *s, int fd, short events, int64_t deadline)
 {
 	for (;;) {
-		struct pollfd pf[2] = { { s->o.cancel_fd, POLLIN, 0 }, { fd, events, 0 } };
+		struct pollfd pf[2] = {{s->o.cancel_fd, POLLIN, 0}, {fd, events, 0}};
 		int64_t left = deadline - now_ms();
 		int rc;
 
@@ -405,13 +414,16 @@ static int resolve(struct http_session *s, const char *host, int port, struct dn
 	for (int i = 0; i < CONFIG_HTTP_DNS_CACHE; i++) {
 		struct dns_cached *d = &s->dns[i];
 
-		if (d->host[0] && !strcmp(d->host, host) && t - d->at_ms < CONFIG_HTTP_DNS_CACHE_S * 1000) {
+		if (d->host[0] && !strcmp(d->host, host) &&
+		    t - d->at_ms < CONFIG_HTTP_DNS_CACHE_S * 1000) {
 			*res = d->res;
 			for (int k = 0; k < res->n; k++) {
 				if (res->addr[k].ss_family == AF_INET)
-					((struct sockaddr_in *)&res->addr[k])->sin_port = htons((uint16_t)port);
+					((struct sockaddr_in *)&res->addr[k])->sin_port =
+						htons((uint16_t)port);
 				else
-					((struct sockaddr_in6 *)&res->addr[k])->sin6_port = htons((uint16_t)port);
+					((struct sockaddr_in6 *)&res->addr[k])->sin6_port =
+						htons((uint16_t)port);
 			}
 			return 0;
 		}
@@ -501,7 +513,8 @@ static int tcp_connect(struct http_session *s, const struct dns_result *res, int
 	int rc = -ERR_CONNECT;
 
 	for (int i = 0; i < res->n; i++) {
-		int fd = socket(res->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd = socket(res->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				0);
 		int one = 1, err = 0;
 		socklen_t el = sizeof(err);
 
@@ -548,7 +561,7 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 		}
 		if (p->fd >= 0 && p->port == u->port && p->is_tls == u->tls &&
 		    !strcmp(p->host, u->host)) {
-			struct pollfd pf = { p->fd, POLLIN, 0 };
+			struct pollfd pf = {p->fd, POLLIN, 0};
 
 			/* readable while idle means closed (or junk): not reusable */
 			if (fresh || poll(&pf, 1, 0) != 0) {
@@ -591,7 +604,8 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 		rc = tls_start(s, c, u, now_ms() + s->o.connect_timeout_ms);
 		if (rc) {
 			if (rc == -ERR_TIMEOUT)
-				LOG_WARN(LOG_HTTP, "TLS handshake with %s:%d timed out", u->host, u->port);
+				LOG_WARN(LOG_HTTP, "TLS handshake with %s:%d timed out", u->host,
+					 u->port);
 			conn_close(s, c);
 			return rc;
 		}
@@ -614,9 +628,10 @@ static void conn_release(struct http_session *s, struct http_conn *c, bool reusa
 static int rate_wait(struct http_session *s, const char *host)
 {
 	struct rate_bucket *b = NULL, *old = &s->rate[0];
+	int64_t rate = s->o.rate_per_min, cap = (int64_t)s->o.rate_burst * 1000;
 	int64_t t = now_ms();
 
-	if (CONFIG_HTTP_RATE_PER_MIN <= 0)
+	if (rate <= 0)
 		return 0;
 	for (int i = 0; i < CONFIG_HTTP_RATE_HOSTS; i++) {
 		if (!strcmp(s->rate[i].host, host)) {
@@ -629,15 +644,15 @@ static int rate_wait(struct http_session *s, const char *host)
 	if (!b) {
 		b = old;
 		snprintf(b->host, sizeof(b->host), "%s", host);
-		b->milli_tokens = (int64_t)CONFIG_HTTP_RATE_BURST * 1000;
+		b->milli_tokens = cap;
 		b->last_ms = t;
 	}
 	for (;;) {
-		int64_t cap = (int64_t)CONFIG_HTTP_RATE_BURST * 1000;
 		int rc;
 
 		t = now_ms();
-		b->milli_tokens += (t - b->last_ms) * CONFIG_HTTP_RATE_PER_MIN / 60;
+		/* tokens in thousandths: rate/min is rate/60 milli-tokens per ms */
+		b->milli_tokens += (t - b->last_ms) * rate / 60;
 		if (b->milli_tokens > cap)
 			b->milli_tokens = cap;
 		b->last_ms = t;
@@ -645,7 +660,8 @@ static int rate_wait(struct http_session *s, const char *host)
 			b->milli_tokens -= 1000;
 			return 0;
 		}
-		rc = sleep_ms(s, (1000 - b->milli_tokens) * 60 / MAX(CONFIG_HTTP_RATE_PER_MIN, 1) + 1);
+		LOG_DBG(LOG_HTTP, "rate limit for %s: waiting", host);
+		rc = sleep_ms(s, (1000 - b->milli_tokens) * 60 / rate + 1);
 		if (rc)
 			return rc;
 	}
@@ -700,7 +716,8 @@ static int body_decode(struct http_session *s, struct body *b, const uint8_t *p,
 		zr = inflate(&s->z, Z_NO_FLUSH);
 		if (zr == Z_DATA_ERROR && b->enc == HTTP_ENC_DEFLATE && !b->raw_tried &&
 		    s->z.total_out == 0 && s->z.total_in <= n) {
-			/* "deflate" sent as raw deflate (common server bug): retry without zlib header */
+			/* "deflate" sent as raw deflate (common server bug): retry without zlib
+			 * header */
 			inflateEnd(&s->z);
 			memset(&s->z, 0, sizeof(s->z));
 			if (inflateInit2(&s->z, -15) != Z_OK) {
@@ -803,10 +820,10 @@ static int inflate_start(struct http_session *s, enum http_encoding enc)
 struct hop {
 	const struct http_request *rq;
 	const char *method;
-	bool same_origin;        /* extra headers such as Authorization may be sent */
+	bool same_origin; /* extra headers such as Authorization may be sent */
 	int status;
-	bool redirect;           /* s->next holds the next URL */
-	bool delivered;          /* body bytes reached the caller */
+	bool redirect;	/* s->next holds the next URL */
+	bool delivered; /* body bytes reached the caller */
 };
 
 static size_t append(char *buf, size_t cap, size_t o, const char *fmt, ...)
@@ -840,8 +857,8 @@ static int build_request(struct http_session *s, const struct url_http *u, struc
 	size_t cl;
 
 	snprintf(path, sizeof(path), "%.*s", (int)u->path.n, u->path.n ? u->path.p : "/");
-	o = append(b, cap, o, "%s %.*s%s%.*s HTTP/1.1\r\nHost: %.*s\r\n", h->method,
-		   (int)u->path.n, u->path.n ? u->path.p : "/", u->query.p ? "?" : "",
+	o = append(b, cap, o, "%s %.*s%s%.*s HTTP/1.1\r\nHost: %.*s\r\n", h->method, (int)u->path.n,
+		   u->path.n ? u->path.p : "/", u->query.p ? "?" : "",
 		   (int)(u->query.p ? u->query.n : 0), u->query.p ? u->query.p : "",
 		   (int)u->hostport.n, u->hostport.p);
 	for (int i = 0; i < CONFIG_HTTP_SESSION_HEADERS; i++) {
@@ -854,8 +871,8 @@ static int build_request(struct http_session *s, const struct url_http *u, struc
 	for (const char *const *e = rq->headers; e && *e; e++) {
 		if (strchr(*e, '\r') || strchr(*e, '\n') || !strchr(*e, ':'))
 			return -ERR_BAD_REQUEST;
-		if (!h->same_origin && (header_name_is(*e, "authorization") ||
-					header_name_is(*e, "cookie")))
+		if (!h->same_origin &&
+		    (header_name_is(*e, "authorization") || header_name_is(*e, "cookie")))
 			continue; /* credentials do not follow a redirect to another host */
 		if (header_name_is(*e, "cookie")) {
 			extra_cookie = *e + 7;
@@ -875,14 +892,15 @@ static int build_request(struct http_session *s, const struct url_http *u, struc
 		/* compressed ranges would be ranges of the compressed bytes: ask for identity */
 		o = append(b, cap, o, "Accept-Encoding: identity\r\n");
 		if (rq->range_end >= 0)
-			o = append(b, cap, o, "Range: bytes=%lld-%lld\r\n", (long long)rq->range_start,
-				   (long long)rq->range_end);
+			o = append(b, cap, o, "Range: bytes=%lld-%lld\r\n",
+				   (long long)rq->range_start, (long long)rq->range_end);
 		else
 			o = append(b, cap, o, "Range: bytes=%lld-\r\n", (long long)rq->range_start);
 	} else {
 		o = append(b, cap, o, "Accept-Encoding: gzip, deflate\r\n");
 	}
-	cl = cookie_jar_header(&s->jar, u->host, path, u->tls, time(NULL), cookies, sizeof(cookies));
+	cl = cookie_jar_header(&s->jar, u->host, path, u->tls, time(NULL), cookies,
+			       sizeof(cookies));
 	if (extra_cookie || cl)
 		o = append(b, cap, o, "Cookie: %s%s%s\r\n", extra_cookie ? extra_cookie : "",
 			   extra_cookie && cl ? "; " : "", cookies);
@@ -914,9 +932,10 @@ static void fill_response(struct http_session *s, const struct http_head *hd,
 		rs->content_type[j++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 	}
 	rs->content_type[j] = 0;
-	rs->retry_after_s = hd->retry_after.len ?
-		http_parse_retry_after(s->rbuf + hd->retry_after.off, hd->retry_after.len, time(NULL)) :
-		-1;
+	rs->retry_after_s = hd->retry_after.len
+				    ? http_parse_retry_after(s->rbuf + hd->retry_after.off,
+							     hd->retry_after.len, time(NULL))
+				    : -1;
 }
 
 static void log_head(struct http_session *s, size_t len)
@@ -970,12 +989,13 @@ static int read_head(struct http_session *s, struct http_conn *c, struct http_he
 		int rc;
 
 		if (n >= (size_t)CONFIG_HTTP_MAX_HEADER) {
-			LOG_WARN(LOG_HTTP, "response head exceeds CONFIG_HTTP_MAX_HEADER (%d bytes)",
+			LOG_WARN(LOG_HTTP,
+				 "response head exceeds CONFIG_HTTP_MAX_HEADER (%d bytes)",
 				 CONFIG_HTTP_MAX_HEADER);
 			return -ERR_PROTOCOL;
 		}
-		r = conn_read(s, c, s->rbuf + n, MIN(sizeof(s->rbuf), (size_t)CONFIG_HTTP_MAX_HEADER) - n,
-			      deadline);
+		r = conn_read(s, c, s->rbuf + n,
+			      MIN(sizeof(s->rbuf), (size_t)CONFIG_HTTP_MAX_HEADER) - n, deadline);
 		if (r == -ERR_TIMEOUT)
 			LOG_WARN(LOG_HTTP, "%s: no response within %d ms", s->url,
 				 *got_any ? s->o.idle_timeout_ms : s->o.first_byte_timeout_ms);
@@ -1053,7 +1073,8 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 		rc = read_head(s, c, &hd, &have, &got_any);
 		if (rc < 0) {
 			conn_close(s, c);
-			*retry_fresh = reused && !got_any && rc != -ERR_CANCELLED && rc != -ERR_TIMEOUT;
+			*retry_fresh =
+				reused && !got_any && rc != -ERR_CANCELLED && rc != -ERR_TIMEOUT;
 			if (rc == -ERR_EOF && got_any)
 				rc = -ERR_PROTOCOL;
 			return rc;
@@ -1130,7 +1151,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	}
 	if (!b.deliver) {
 		/* an error or redirect body: read it only if small, to keep the connection */
-		bool small = b.mode == BODY_NONE ||
+		bool small = b.mode == BODY_NONE || b.mode == BODY_CHUNKED ||
 			     (b.mode == BODY_LENGTH && b.left <= CONFIG_HTTP_ERROR_BODY_MAX);
 
 		if (!small) {
@@ -1150,6 +1171,13 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 			return rc;
 		}
 	}
+	if (b.deliver && hd.status == 206 && rq->range_start >= 0 && hd.range_start >= 0 &&
+	    hd.range_start != rq->range_start) {
+		LOG_WARN(LOG_HTTP, "%s: asked for bytes from %lld, got %lld", s->url,
+			 (long long)rq->range_start, (long long)hd.range_start);
+		conn_close(s, c);
+		return -ERR_PROTOCOL;
+	}
 	if (b.deliver && rq->range_start > 0 && hd.status == 200) {
 		/* the server ignored Range: deliver only the requested bytes */
 		b.skip = rq->range_start;
@@ -1163,7 +1191,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	}
 	/* body bytes that came with the head */
 	{
-		size_t off = hl, used;
+		size_t off = hl, used, drained = 0;
 		int64_t deadline;
 
 		while (!done && off < have) {
@@ -1207,6 +1235,11 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 				goto fail;
 			}
 			deadline = now_ms() + s->o.idle_timeout_ms;
+			drained += (size_t)r;
+			if (!b.deliver && drained > CONFIG_HTTP_ERROR_BODY_MAX) {
+				conn_close(s, c); /* a chunked error body too long to drain */
+				return 0;
+			}
 			while (o2 < (size_t)r && !done) {
 				size_t k;
 
@@ -1238,6 +1271,9 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	return 0;
 fail:
 	conn_close(s, c);
+	/* an error or redirect body that fails to drain: the status still stands */
+	if (!b.deliver && rc != -ERR_CANCELLED)
+		return 0;
 	return rc;
 }
 
@@ -1320,7 +1356,7 @@ int http_get(struct http_session *s, const struct http_request *rq, struct http_
 		rs->retry_after_s = -1;
 	}
 	for (int attempt = 0;; attempt++) {
-		struct hop h = { .rq = rq };
+		struct hop h = {.rq = rq};
 		int64_t delay;
 
 		rc = request_once(s, rq, rs, fn, ctx, &h);
@@ -1337,7 +1373,8 @@ int http_get(struct http_session *s, const struct http_request *rq, struct http_
 			delay = CONFIG_HTTP_RETRY_MAX_MS;
 		delay = delay / 2 + rng_next(s) % (uint32_t)(delay / 2 + 1);
 		if (rs && rs->retry_after_s >= 0)
-			delay = (int64_t)MIN(rs->retry_after_s, CONFIG_HTTP_RETRY_AFTER_MAX_S) * 1000;
+			delay = (int64_t)MIN(rs->retry_after_s, CONFIG_HTTP_RETRY_AFTER_MAX_S) *
+				1000;
 		LOG_INFO(LOG_HTTP, "%s: HTTP %d, retry %d/%d in %lld ms", rq->url, h.status,
 			 attempt + 1, retries, (long long)delay);
 		rc = sleep_ms(s, delay);
@@ -1366,7 +1403,7 @@ int http_get_buf(struct http_session *s, const char *url, struct http_response *
 		 size_t cap, size_t *len)
 {
 	struct http_request rq;
-	struct buf_sink b = { buf, cap, 0 };
+	struct buf_sink b = {buf, cap, 0};
 	int rc;
 
 	http_request_init(&rq, url);

@@ -18,12 +18,14 @@
 struct http_session;
 
 struct http_session_opts {
-	int cancel_fd;             /* -1: none */
-	int connect_timeout_ms;    /* 0: CONFIG_HTTP_CONNECT_TIMEOUT_MS */
+	int cancel_fd;		   /* -1: none */
+	int connect_timeout_ms;	   /* 0: CONFIG_HTTP_CONNECT_TIMEOUT_MS */
 	int first_byte_timeout_ms; /* 0: CONFIG_HTTP_FIRST_BYTE_TIMEOUT_MS */
-	int idle_timeout_ms;       /* 0: CONFIG_HTTP_IDLE_TIMEOUT_MS */
-	int tls_verify;            /* 1: verify chain and host name (default); 0: off, logs a warning */
-	const char *ca_file;       /* NULL: CONFIG_TLS_CA_FILE */
+	int idle_timeout_ms;	   /* 0: CONFIG_HTTP_IDLE_TIMEOUT_MS */
+	int tls_verify;	     /* 1: verify chain and host name (default); 0: off, logs a warning */
+	const char *ca_file; /* NULL: CONFIG_TLS_CA_FILE */
+	int rate_per_min;    /* per-host request rate; 0: CONFIG_HTTP_RATE_PER_MIN, < 0: none */
+	int rate_burst;	     /* token-bucket size; 0: CONFIG_HTTP_RATE_BURST */
 };
 
 /* Sets *o to the defaults (cancel_fd -1, Kconfig timeouts, verification on). */
@@ -35,6 +37,9 @@ void http_session_free(struct http_session *s);
 int http_session_set_header(struct http_session *s, const char *name, const char *value);
 /* Replaces the cancel fd (-1: none). */
 void http_session_set_cancel_fd(struct http_session *s, int fd);
+/* The options the session uses (its ca_file is owned by the session), so that helper
+ * sessions (a recorder's segment fetchers) trust and verify exactly like it. */
+const struct http_session_opts *http_session_get_opts(const struct http_session *s);
 
 struct cookie_jar;
 /* The session's cookie jar (net/cookie.h), e.g. for cookies a provider resolved. */
@@ -44,23 +49,23 @@ int http_session_add_cookie(struct http_session *s, const char *url, const char 
 
 struct http_request {
 	const char *url;
-	const char *method;          /* NULL or "GET"; "HEAD" */
-	int64_t range_start;         /* < 0: no Range header */
-	int64_t range_end;           /* inclusive; < 0: open-ended */
-	const char *const *headers;  /* NULL-terminated "Name: value" extras, or NULL */
-	int max_retries;             /* < 0: CONFIG_HTTP_RETRIES; 0: none */
-	int max_body;                /* unused by http_get; reserved */
+	const char *method;	    /* NULL or "GET"; "HEAD" */
+	int64_t range_start;	    /* < 0: no Range header */
+	int64_t range_end;	    /* inclusive; < 0: open-ended */
+	const char *const *headers; /* NULL-terminated "Name: value" extras, or NULL */
+	int max_retries;	    /* < 0: CONFIG_HTTP_RETRIES; 0: none */
+	int max_body;		    /* unused by http_get; reserved */
 };
 
 #define HTTP_URL_MAX 2048
 
 struct http_response {
-	int status;                  /* final status (after redirects) */
-	char final_url[HTTP_URL_MAX];/* URL that produced the final response (for relative URIs) */
-	int64_t content_length;      /* decoded body length if known, else -1 */
-	int64_t range_total;         /* total size from Content-Range, else -1 */
-	char content_type[128];      /* media type without parameters, lower case; "" if none */
-	int retry_after_s;           /* Retry-After of the last response, -1 if none */
+	int status;		      /* final status (after redirects) */
+	char final_url[HTTP_URL_MAX]; /* URL that produced the final response (for relative URIs) */
+	int64_t content_length;	      /* decoded body length if known, else -1 */
+	int64_t range_total;	      /* total size from Content-Range, else -1 */
+	char content_type[128];	      /* media type without parameters, lower case; "" if none */
+	int retry_after_s;	      /* Retry-After of the last response, -1 if none */
 };
 
 /* Initialises a request: GET, no range, default retries. */

@@ -5,11 +5,11 @@
 #include "net/http_parse.h"
 
 enum {
-	CH_SIZE,     /* hex digits of the chunk size */
-	CH_EXT,      /* after the size: whitespace and extensions up to the line end */
-	CH_SIZE_LF,  /* CR seen at the end of the size line */
-	CH_DATA,     /* chunk data */
-	CH_DATA_CR,  /* CRLF after the data */
+	CH_SIZE,    /* hex digits of the chunk size */
+	CH_EXT,	    /* after the size: whitespace and extensions up to the line end */
+	CH_SIZE_LF, /* CR seen at the end of the size line */
+	CH_DATA,    /* chunk data */
+	CH_DATA_CR, /* CRLF after the data */
 	CH_DATA_LF,
 	CH_TRAILER,  /* start of a trailer line (or of the final blank line) */
 	CH_TLINE,    /* inside a trailer line */
@@ -148,7 +148,7 @@ static void parse_content_range(const uint8_t *v, size_t n, struct http_head *h)
 
 static struct http_span span(const uint8_t *base, const uint8_t *p, size_t n)
 {
-	struct http_span s = { (uint32_t)(p - base), (uint32_t)n };
+	struct http_span s = {(uint32_t)(p - base), (uint32_t)n};
 
 	return s;
 }
@@ -375,12 +375,14 @@ int http_parse_date(const uint8_t *p, size_t n, time_t *t)
 			k = digits(tok, tl, 1, &a);
 			if (k >= 1 && k <= 2 && k < tl && tok[k] == ':') {
 				k2 = digits(tok + k + 1, tl - k - 1, 1, &b);
-				if (k2 >= 1 && k2 <= 2 && k + 1 + k2 < tl && tok[k + 1 + k2] == ':') {
+				if (k2 >= 1 && k2 <= 2 && k + 1 + k2 < tl &&
+				    tok[k + 1 + k2] == ':') {
 					size_t o = k + 2 + k2;
 
 					k3 = digits(tok + o, tl - o, 1, &c);
 					if (k3 >= 1 && k3 <= 2 &&
-					    (o + k3 == tl || tok[o + k3] < '0' || tok[o + k3] > '9')) {
+					    (o + k3 == tl || tok[o + k3] < '0' ||
+					     tok[o + k3] > '9')) {
 						hh = a;
 						mi = b;
 						ss = c;
@@ -400,7 +402,8 @@ int http_parse_date(const uint8_t *p, size_t n, time_t *t)
 		}
 		if (!have_month && tl >= 3) {
 			for (int m = 0; m < 12; m++) {
-				if (lower(tok[0]) == months[m * 3] && lower(tok[1]) == months[m * 3 + 1] &&
+				if (lower(tok[0]) == months[m * 3] &&
+				    lower(tok[1]) == months[m * 3 + 1] &&
 				    lower(tok[2]) == months[m * 3 + 2]) {
 					mon = m + 1;
 					have_month = true;
@@ -475,7 +478,8 @@ int http_chunked_step(struct http_chunked *c, const uint8_t *p, size_t n, size_t
 
 			if (v >= 0) {
 				if (c->left >> 59)
-					return -ERR_PROTOCOL; /* absurd size: refuse before overflow */
+					return -ERR_PROTOCOL; /* absurd size: refuse before overflow
+							       */
 				c->left = c->left << 4 | (unsigned)v;
 				c->digits = true;
 			} else if (!c->digits) {

@@ -15,25 +15,25 @@ struct http_span {
 
 enum http_encoding {
 	HTTP_ENC_IDENTITY,
-	HTTP_ENC_GZIP,    /* gzip or x-gzip */
+	HTTP_ENC_GZIP,	  /* gzip or x-gzip */
 	HTTP_ENC_DEFLATE, /* zlib-wrapped (RFC 9110), raw deflate tolerated by the decoder */
-	HTTP_ENC_OTHER,   /* anything else (br, compress, stacked codings): unsupported */
+	HTTP_ENC_OTHER,	  /* anything else (br, compress, stacked codings): unsupported */
 };
 
 /* What the client needs from one response head. Spans point into the parsed buffer. */
 struct http_head {
-	int minor;                 /* HTTP/1.<minor>: 0 or 1 */
-	int status;                /* 100..999 */
+	int minor;  /* HTTP/1.<minor>: 0 or 1 */
+	int status; /* 100..999 */
 	struct http_span reason;
-	int64_t content_length;    /* -1 when absent */
-	bool chunked;              /* Transfer-Encoding's last coding is chunked */
-	bool te_other;             /* Transfer-Encoding present but not ending in chunked */
-	bool conn_close;           /* the connection ends after this response */
+	int64_t content_length; /* -1 when absent */
+	bool chunked;		/* Transfer-Encoding's last coding is chunked */
+	bool te_other;		/* Transfer-Encoding present but not ending in chunked */
+	bool conn_close;	/* the connection ends after this response */
 	enum http_encoding encoding;
 	struct http_span location, content_type, retry_after;
 	int64_t range_start, range_end, range_total; /* Content-Range, -1 when unknown */
 	unsigned n_headers;
-	size_t head_len;           /* bytes of status line + headers + blank line */
+	size_t head_len; /* bytes of status line + headers + blank line */
 };
 
 /* One header line: name and value (value without surrounding whitespace). */
@@ -73,11 +73,11 @@ int http_parse_retry_after(const uint8_t *p, size_t n, time_t now);
 /* Incremental decoder of a chunked body (RFC 9112 §7.1), extensions and trailers skipped. */
 struct http_chunked {
 	int state;
-	uint64_t left;       /* data bytes left in the current chunk */
-	size_t line;         /* bytes of the current size line or trailer line */
+	uint64_t left;	     /* data bytes left in the current chunk */
+	size_t line;	     /* bytes of the current size line or trailer line */
 	size_t trailers;     /* bytes of the trailer section so far */
 	size_t max_trailers; /* cap of the trailer section */
-	bool digits;         /* the size line has at least one hex digit */
+	bool digits;	     /* the size line has at least one hex digit */
 };
 
 /* Prepares c for a new body; max_trailers caps the trailer section. */

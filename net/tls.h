@@ -1,4 +1,5 @@
-/* TLS client connections behind one ops table; the backend (mbedTLS or BearSSL) is chosen in Kconfig. */
+/* TLS client connections behind one ops table; the backend (mbedTLS or BearSSL) is chosen in
+ * Kconfig. */
 #ifndef SS_NET_TLS_H
 #define SS_NET_TLS_H
 
@@ -8,7 +9,7 @@
 
 #include "core/common.h"
 
-struct tls_ctx;  /* per HTTP session: trust anchors, RNG, shared configuration */
+struct tls_ctx;	 /* per HTTP session: trust anchors, RNG, shared configuration */
 struct tls_conn; /* one client connection on a connected non-blocking socket */
 struct tls_sess; /* saved session parameters for resumption on a reconnect */
 

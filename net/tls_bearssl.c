@@ -1,4 +1,5 @@
-/* TLS backend on BearSSL 0.6: engine pumped over a non-blocking socket, PEM CA bundle as anchors. */
+/* TLS backend on BearSSL 0.6: engine pumped over a non-blocking socket, PEM CA bundle as anchors.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ static void ta_free(br_x509_trust_anchor *ta)
 static int ta_from_der(const unsigned char *der, size_t len, br_x509_trust_anchor *ta)
 {
 	br_x509_decoder_context dc;
-	struct growbuf dn = { .max = BR_DN_MAX };
+	struct growbuf dn = {.max = BR_DN_MAX};
 	const br_x509_pkey *pk;
 
 	memset(ta, 0, sizeof(*ta));
@@ -147,7 +148,7 @@ fail:
 static int load_anchors(struct tls_ctx *ctx, const unsigned char *pem, size_t len)
 {
 	br_pem_decoder_context pc;
-	struct growbuf der = { .max = BR_CERT_MAX };
+	struct growbuf der = {.max = BR_CERT_MAX};
 	bool in_cert = false;
 	size_t cap = 0;
 
@@ -164,7 +165,8 @@ static int load_anchors(struct tls_ctx *ctx, const unsigned char *pem, size_t le
 			in_cert = !strcmp(name, "CERTIFICATE") || !strcmp(name, "X509 CERTIFICATE");
 			der.len = 0;
 			der.overflow = false;
-			br_pem_decoder_setdest(&pc, in_cert ? growbuf_add : NULL, in_cert ? &der : NULL);
+			br_pem_decoder_setdest(&pc, in_cert ? growbuf_add : NULL,
+					       in_cert ? &der : NULL);
 			break;
 		}
 		case BR_PEM_END_OBJ:
@@ -295,8 +297,13 @@ static const br_x509_pkey *xi_get_pkey(const br_x509_class *const *ctx, unsigned
 }
 
 static const br_x509_class x509_insecure_vtable = {
-	sizeof(struct x509_insecure), xi_start_chain, xi_start_cert, xi_append,
-	xi_end_cert,                  xi_end_chain,   xi_get_pkey,
+	sizeof(struct x509_insecure),
+	xi_start_chain,
+	xi_start_cert,
+	xi_append,
+	xi_end_cert,
+	xi_end_chain,
+	xi_get_pkey,
 };
 
 /* ---------------------------------------------------------------- connections */
@@ -419,8 +426,7 @@ static int brs_handshake(struct tls_conn *c, short *want)
 		const br_ssl_engine_context *eng = &c->cc.eng;
 
 		snprintf(c->desc, sizeof(c->desc), "TLSv1.%d suite 0x%04x",
-			 br_ssl_engine_get_version(eng) - BR_TLS10,
-			 eng->session.cipher_suite);
+			 br_ssl_engine_get_version(eng) - BR_TLS10, eng->session.cipher_suite);
 	}
 	return rc;
 }

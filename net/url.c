@@ -225,7 +225,8 @@ size_t url_remove_dot_segments(const char *p, size_t n, char *out)
 		} else if (left == 2 && !memcmp(s, "/.", 2)) {
 			out[o++] = '/';
 			i += 2;
-		} else if ((left >= 4 && !memcmp(s, "/../", 4)) || (left == 3 && !memcmp(s, "/..", 3))) {
+		} else if ((left >= 4 && !memcmp(s, "/../", 4)) ||
+			   (left == 3 && !memcmp(s, "/..", 3))) {
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
@@ -267,14 +268,16 @@ int url_serialize(const struct url_ref *u, char *out, size_t cap)
 
 	if (cap == 0)
 		return -ERR_TOO_LARGE;
-	if (u->scheme.p && (!put(out, cap, &o, u->scheme.p, u->scheme.n) || !put(out, cap, &o, ":", 1)))
+	if (u->scheme.p &&
+	    (!put(out, cap, &o, u->scheme.p, u->scheme.n) || !put(out, cap, &o, ":", 1)))
 		return -ERR_TOO_LARGE;
 	if (u->authority.p &&
 	    (!put(out, cap, &o, "//", 2) || !put(out, cap, &o, u->authority.p, u->authority.n)))
 		return -ERR_TOO_LARGE;
 	if (!put(out, cap, &o, u->path.p, u->path.n))
 		return -ERR_TOO_LARGE;
-	if (u->query.p && (!put(out, cap, &o, "?", 1) || !put(out, cap, &o, u->query.p, u->query.n)))
+	if (u->query.p &&
+	    (!put(out, cap, &o, "?", 1) || !put(out, cap, &o, u->query.p, u->query.n)))
 		return -ERR_TOO_LARGE;
 	if (u->fragment.p &&
 	    (!put(out, cap, &o, "#", 1) || !put(out, cap, &o, u->fragment.p, u->fragment.n)))

@@ -29,13 +29,13 @@ struct url_ref {
 
 /* What an HTTP client needs from an absolute http(s) URL. */
 struct url_http {
-	bool tls;                    /* https */
-	int port;                    /* explicit or 80/443 */
-	char host[URL_HOST_MAX];     /* lower case, IPv6 literal without brackets */
-	bool ipv6;                   /* host is an IPv6 literal */
-	struct url_view hostport;    /* for the Host header: authority without userinfo */
-	struct url_view path;        /* path ("" when empty: the request target is then "/") */
-	struct url_view query;       /* query without '?' (p NULL when absent) */
+	bool tls;		  /* https */
+	int port;		  /* explicit or 80/443 */
+	char host[URL_HOST_MAX];  /* lower case, IPv6 literal without brackets */
+	bool ipv6;		  /* host is an IPv6 literal */
+	struct url_view hostport; /* for the Host header: authority without userinfo */
+	struct url_view path;	  /* path ("" when empty: the request target is then "/") */
+	struct url_view query;	  /* query without '?' (p NULL when absent) */
 };
 
 /*

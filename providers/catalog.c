@@ -89,7 +89,7 @@ static int get_num(const struct cat *c, int obj, const char *key, long long *v)
 
 	if (i < 0 || jr_is_str(&c->jr, i))
 		return -ERR_PARSE;
-	return jr_int(&c->jr, i, v);
+	return prov_jr_int(&c->jr, i, v);
 }
 
 static int check_index(struct cat *c, uint64_t body_end)
@@ -208,7 +208,7 @@ int cat_write_categories(const struct cat *c, struct jw *out)
 		jw_obj_end(out);
 	}
 	jw_arr_end(out);
-	return jw_finish(out);
+	return out->err; /* the caller's document is still open: no jw_finish() */
 }
 
 /* Reads category k's array into a fresh heap buffer and checks its CRC. */
@@ -252,15 +252,14 @@ int cat_write_items(const struct cat *c, const char *name, struct jw *out)
 			return rc;
 		jw_raw(out, buf, len);
 		free(buf);
-		return jw_finish(out);
+		return out->err; /* the caller's document is still open: no jw_finish() */
 	}
 	jw_arr_begin(out);
 	jw_arr_end(out);
-	return jw_finish(out);
+	return out->err; /* the caller's document is still open: no jw_finish() */
 }
 
-int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, size_t n),
-		  void *ctx)
+int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx)
 {
 	for (int k = 0; k < c->ncat; k++) {
 		const uint8_t *v;
@@ -285,10 +284,10 @@ int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, si
 /* ---- building ----------------------------------------------------------------------- */
 
 struct cat_ent {
-	uint64_t off;  /* in the items temp file */
+	uint64_t off; /* in the items temp file */
 	uint32_t len;
-	uint32_t key;  /* sort name: offset into the key pool */
-	uint32_t seq;  /* insertion order, for a stable sort */
+	uint32_t key; /* sort name: offset into the key pool */
+	uint32_t seq; /* insertion order, for a stable sort */
 	uint16_t cat;
 };
 
@@ -450,9 +449,11 @@ int cat_build_add(struct cat_build *b, const char *category, size_t cat_len, con
 	rc = write_all(b->items_fd, json, n);
 	if (rc)
 		return rc;
-	b->ent[b->n] = (struct cat_ent){ .off = b->items_len, .len = (uint32_t)n,
-					 .key = (uint32_t)b->keys.len, .seq = (uint32_t)b->n,
-					 .cat = (uint16_t)ci };
+	b->ent[b->n] = (struct cat_ent){.off = b->items_len,
+					.len = (uint32_t)n,
+					.key = (uint32_t)b->keys.len,
+					.seq = (uint32_t)b->n,
+					.cat = (uint16_t)ci};
 	if (dbuf_add(&b->keys, key, kl + 1))
 		return b->keys.err;
 	b->items_len += n;
@@ -552,14 +553,14 @@ static int write_catalog(struct cat_build *b, int fd)
 		goto done;
 	o->fd = fd;
 	for (int i = 0; i < b->n; i++)
-		se[i] = (struct sort_ent){ (const char *)b->keys.p + b->ent[i].key, &b->ent[i] };
+		se[i] = (struct sort_ent){(const char *)b->keys.p + b->ent[i].key, &b->ent[i]};
 	qsort(se, (size_t)b->n, sizeof(*se), cmp_items);
 	for (int c = 0; c < b->ncat; c++)
 		first[c] = -1;
 	for (int i = b->n - 1; i >= 0; i--)
 		first[se[i].e->cat] = i;
 	for (int c = 0; c < b->ncat; c++)
-		sc[c] = (struct sort_cat){ b->cname[c], c };
+		sc[c] = (struct sort_cat){b->cname[c], c};
 	qsort(sc, (size_t)b->ncat, sizeof(*sc), cmp_cats);
 
 	jw_init(&w, &ib);
@@ -580,6 +581,14 @@ static int write_catalog(struct cat_build *b, int fd)
 		o->crc = crc32(0L, Z_NULL, 0);
 		out_put(o, "[", 1);
 		for (int i = first[c]; i < b->n && se[i].e->cat == c; i++, cnt++) {
+			/* the array is one reply: cut the category rather than fail it */
+			if (o->pos - start + se[i].e->len + 2 > REPLY_MAX) {
+				LOG_WARN(LOG_PROV,
+					 "%s: category %s cut at %d items (%d KiB reply cap)",
+					 b->provider_id, b->cname[c], cnt,
+					 CONFIG_PROVIDER_REPLY_MAX_KB);
+				break;
+			}
 			if (cnt)
 				out_put(o, ",", 1);
 			rc = pread_all(b->items_fd, item, se[i].e->len, (off_t)se[i].e->off);
@@ -594,11 +603,6 @@ static int write_catalog(struct cat_build *b, int fd)
 		if (o->err) {
 			rc = o->err;
 			goto done;
-		}
-		if (len > REPLY_MAX) {
-			LOG_WARN(LOG_PROV, "%s: category %s too large (%llu bytes), left out",
-				 b->provider_id, b->cname[c], (unsigned long long)len);
-			continue;
 		}
 		prov_icon_name(b->cname[c], icon, sizeof(icon));
 		jw_obj_begin(&w);
@@ -680,8 +684,8 @@ int cat_build_commit(struct cat_build *b)
 
 /* ---- cache policy ------------------------------------------------------------------- */
 
-int cat_get(const char *dir, const char *provider_id, const char *src, int ttl_s,
-	    cat_fill_fn fill, void *arg, struct cat *c)
+int cat_get(const char *dir, const char *provider_id, const char *src, int ttl_s, cat_fill_fn fill,
+	    void *arg, struct cat *c)
 {
 	struct cat_build *b;
 	time_t now = time(NULL);
@@ -720,7 +724,8 @@ int cat_get(const char *dir, const char *provider_id, const char *src, int ttl_s
 		}
 	}
 	if (have) {
-		LOG_WARN(LOG_PROV, "%s: upstream failed (%s); serving the catalogue from %lld s ago",
+		LOG_WARN(LOG_PROV,
+			 "%s: upstream failed (%s); serving the catalogue from %lld s ago",
 			 provider_id, err_str(rc), (long long)(now - c->fetched));
 		c->stale = 1;
 		return 0;

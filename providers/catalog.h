@@ -23,13 +23,13 @@
 
 struct cat {
 	int fd;
-	char *index;      /* index line (heap) */
-	jsmntok_t *tok;   /* its tokens (heap) */
+	char *index;	/* index line (heap) */
+	jsmntok_t *tok; /* its tokens (heap) */
 	struct jr jr;
-	int cats;         /* token of the categories array */
+	int cats; /* token of the categories array */
 	int ncat;
-	time_t fetched;   /* when the upstream was read */
-	int stale;        /* 1 when served although older than the TTL (upstream failed) */
+	time_t fetched; /* when the upstream was read */
+	int stale;	/* 1 when served although older than the TTL (upstream failed) */
 };
 
 /* Opens and checks dir/catalog.v1. 0, -ENOENT, or -ERR_PARSE for a corrupt file. Close it
@@ -45,8 +45,7 @@ int cat_write_categories(const struct cat *c, struct jw *out);
 int cat_write_items(const struct cat *c, const char *name, struct jw *out);
 /* Calls fn(ctx, item_json, n) for every item of every category until fn returns non-zero,
  * which is then returned; 0 after the last item. */
-int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, size_t n),
-		  void *ctx);
+int cat_each_item(const struct cat *c, int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx);
 
 /* ---- building ------------------------------------------------------------------------ */
 
@@ -80,7 +79,7 @@ typedef int (*cat_fill_fn)(void *arg, struct cat_build *b);
  * same src exists, that one is returned with c->stale = 1 (and a warning logged); otherwise
  * the rebuild's error.
  */
-int cat_get(const char *dir, const char *provider_id, const char *src, int ttl_s,
-	    cat_fill_fn fill, void *arg, struct cat *c);
+int cat_get(const char *dir, const char *provider_id, const char *src, int ttl_s, cat_fill_fn fill,
+	    void *arg, struct cat *c);
 
 #endif

@@ -15,7 +15,7 @@ struct prov_dec {
 	size_t cap, total;
 	uint8_t head[2];
 	int nhead;
-	int mode; /* 0 undecided, 1 plain, 2 gzip */
+	int mode;   /* 0 undecided, 1 plain, 2 gzip */
 	int gz_end; /* the current gzip member ended */
 	z_stream z;
 	uint8_t out[DEC_OUT];
@@ -136,4 +136,3 @@ int prov_dec_end(struct prov_dec *d)
 	}
 	return 0;
 }
-

@@ -44,19 +44,19 @@ static int fetch_file(const char *path, struct prov_dec *d)
 }
 
 /*
- * The session takes one cancel fd; an epoll fd watching both the caller's cancel fd and a
+ * A session takes one cancel fd; an epoll fd watching both the caller's cancel fd and a
  * deadline timerfd becomes readable when either fires, so a stalled upstream is cut off at
  * the deadline whatever the per-read timeouts are.
  */
-static int fetch_http(const struct prov_ctx *ctx, const char *url, int timeout_s,
+static int fetch_http(const struct prov_ctx *ctx, const char *url, int timeout_ms,
 		      struct prov_dec *d)
 {
-	struct http_session_opts o;
-	struct http_session *s = NULL;
+	struct http_session *s = ctx->http, *own = NULL;
 	struct http_request rq;
 	struct http_response rs;
-	struct itimerspec its = { .it_value = { .tv_sec = timeout_s } };
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct itimerspec its = {.it_value = {.tv_sec = timeout_ms / 1000,
+					      .tv_nsec = (long)(timeout_ms % 1000) * 1000000L}};
+	struct epoll_event ev = {.events = EPOLLIN};
 	int ep = -1, tfd = -1, rc;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -67,17 +67,23 @@ static int fetch_http(const struct prov_ctx *ctx, const char *url, int timeout_s
 		rc = -errno;
 		goto out;
 	}
-	http_session_opts_init(&o);
-	o.cancel_fd = ep;
-	o.connect_timeout_ms = timeout_s * 1000;
-	o.first_byte_timeout_ms = timeout_s * 1000;
-	o.idle_timeout_ms = timeout_s * 1000;
-	rc = http_session_new(&o, &s);
-	if (rc)
-		goto out;
-	http_session_set_header(s, "Accept", "application/json, */*;q=0.8");
+	if (!s) {
+		struct http_session_opts o;
+
+		http_session_opts_init(&o);
+		if (ctx->cfg) {
+			o.tls_verify = config_get_bool(ctx->cfg, "tls_verify", 1);
+			o.ca_file = config_get(ctx->cfg, "ca_file", NULL);
+		}
+		rc = http_session_new(&o, &own);
+		if (rc)
+			goto out;
+		s = own;
+	}
+	http_session_set_cancel_fd(s, ep);
 	http_request_init(&rq, url);
 	rc = http_get(s, &rq, &rs, body_fn, d);
+	http_session_set_cancel_fd(s, own ? -1 : ctx->cancel_fd);
 	if (rc == -ERR_CANCELLED || rc == -ERR_TIMEOUT) {
 		uint64_t exp = 0;
 
@@ -85,8 +91,8 @@ static int fetch_http(const struct prov_ctx *ctx, const char *url, int timeout_s
 			rc = -ERR_TIMEOUT;
 	}
 out:
-	if (s)
-		http_session_free(s);
+	if (own)
+		http_session_free(own);
 	if (tfd >= 0)
 		close(tfd);
 	if (ep >= 0)
@@ -94,7 +100,7 @@ out:
 	return rc;
 }
 
-int prov_fetch(const struct prov_ctx *ctx, const char *url, int timeout_s, prov_sink_fn fn,
+int prov_fetch(const struct prov_ctx *ctx, const char *url, int timeout_ms, prov_sink_fn fn,
 	       void *arg)
 {
 	struct prov_dec *d = prov_dec_new((size_t)CONFIG_PROVIDER_CATALOG_MAX_KB * 1024, fn, arg);
@@ -105,7 +111,7 @@ int prov_fetch(const struct prov_ctx *ctx, const char *url, int timeout_s, prov_
 	if (url[0] == '/')
 		rc = fetch_file(url, d);
 	else
-		rc = fetch_http(ctx, url, timeout_s, d);
+		rc = fetch_http(ctx, url, timeout_ms, d);
 	if (!rc)
 		rc = prov_dec_end(d);
 	prov_dec_free(d);

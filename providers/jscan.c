@@ -5,13 +5,13 @@
 #include "providers/jscan.h"
 
 enum {
-	W_VALUE,        /* a value must come (top level, after ':' or an array's ',') */
+	W_VALUE,	/* a value must come (top level, after ':' or an array's ',') */
 	W_VALUE_OR_END, /* after '[' */
-	W_KEY,          /* after an object's ',' */
-	W_KEY_OR_END,   /* after '{' */
-	W_COLON,        /* after a key */
+	W_KEY,		/* after an object's ',' */
+	W_KEY_OR_END,	/* after '{' */
+	W_COLON,	/* after a key */
 	W_COMMA_OR_END, /* after a value inside a container */
-	W_DONE,         /* the top-level value is complete */
+	W_DONE,		/* the top-level value is complete */
 };
 
 static int is_ws(uint8_t c)

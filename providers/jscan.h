@@ -11,9 +11,9 @@
  * counted. It checks structure (nesting, separators), not the content of values: the
  * callback parses each value strictly (jr_parse) with a small token array.
  */
-#define JSCAN_MAX_PATH 6   /* path segments a pattern may have */
-#define JSCAN_KEY_MAX 96   /* bytes of an object key kept per path level */
-#define JSCAN_MAX_DEPTH 64 /* nesting the scanner follows */
+#define JSCAN_MAX_PATH 6 /* path segments a pattern may have (ours use up to 4) */
+#define JSCAN_KEY_MAX 96 /* bytes of a path key kept (region codes, channel slugs) */
+#define JSCAN_MAX_DEPTH CONFIG_PROVIDER_JSON_DEPTH /* nesting the scanner follows */
 
 struct jscan;
 /* Receives one complete value (raw JSON text) at the pattern's path; < 0 aborts the scan. */
@@ -29,7 +29,7 @@ struct jscan {
 	size_t len;
 	int depth;
 	uint8_t kind[JSCAN_MAX_DEPTH]; /* '{' or '[' per open container */
-	uint8_t want;                  /* what may come next (enum in jscan.c) */
+	uint8_t want;		       /* what may come next (enum in jscan.c) */
 	uint8_t in_str, esc, str_is_key, in_scalar, top_done;
 	uint8_t capturing, cap_over;
 	int cap_depth;
@@ -37,7 +37,7 @@ struct jscan {
 	uint8_t klen[JSCAN_MAX_PATH];
 	uint8_t ktrunc[JSCAN_MAX_PATH];
 	uint64_t offset;  /* bytes consumed so far (for error messages) */
-	unsigned found;   /* values delivered */
+	unsigned found;	  /* values delivered */
 	unsigned skipped; /* values bigger than the buffer */
 };
 

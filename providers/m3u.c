@@ -47,6 +47,11 @@ static int has_prefix(const uint8_t *p, size_t n, const char *pre)
 
 static void trim(const uint8_t **p, size_t *n)
 {
+	/* a byte order mark may start the file, or any line of concatenated files */
+	if (*n >= 3 && (*p)[0] == 0xef && (*p)[1] == 0xbb && (*p)[2] == 0xbf) {
+		*p += 3;
+		*n -= 3;
+	}
 	while (*n && (**p == ' ' || **p == '\t')) {
 		(*p)++;
 		(*n)--;
@@ -90,8 +95,6 @@ int m3u_next(const uint8_t *p, size_t n, size_t *off, int at_eof, struct m3u_ent
 
 	memset(e, 0, sizeof(*e));
 	e->attrs = e->title = e->group = e->url = "";
-	if (i == 0 && n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-		i = start = 3;
 	while (i < n) {
 		size_t end, next;
 		const uint8_t *l = p + i;

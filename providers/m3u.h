@@ -6,13 +6,13 @@
 
 /* One channel: views into the caller's buffer (not NUL-terminated). */
 struct m3u_entry {
-	const char *attrs;   /* attribute text of #EXTINF (between the duration and the title) */
+	const char *attrs; /* attribute text of #EXTINF (between the duration and the title) */
 	size_t attrs_len;
-	const char *title;   /* display name after the first comma outside quotes ("" if none) */
+	const char *title; /* display name after the first comma outside quotes ("" if none) */
 	size_t title_len;
-	const char *group;   /* #EXTGRP value, if any (group-title takes precedence) */
+	const char *group; /* #EXTGRP value, if any (group-title takes precedence) */
 	size_t group_len;
-	const char *url;     /* the URI line */
+	const char *url; /* the URI line */
 	size_t url_len;
 };
 
@@ -20,8 +20,8 @@ struct m3u_entry {
  * Parses the next entry of p[0..n) starting at *off. Returns 1 and moves *off past it;
  * 0 when no complete entry is left: with at_eof the list is done, otherwise *off stays at
  * the first byte still needed (the caller appends more text and calls again). Lines end
- * in LF, CRLF or CR; a UTF-8 BOM and #EXTM3U are skipped; unknown tags are ignored; a URI
- * without #EXTINF is an entry with an empty title. Never reads past n, never allocates.
+ * in LF, CRLF or CR; a UTF-8 BOM at a line start and #EXTM3U are skipped; unknown tags are ignored;
+ * a URI without #EXTINF is an entry with an empty title. Never reads past n, never allocates.
  */
 int m3u_next(const uint8_t *p, size_t n, size_t *off, int at_eof, struct m3u_entry *e);
 

@@ -8,18 +8,21 @@
 
 int prov_cache_ttl(const struct prov_ctx *ctx)
 {
-	long v = ctx->cfg ? config_get_int(ctx->cfg, "provider.cache_ttl", CONFIG_PROVIDER_CACHE_TTL)
-			  : CONFIG_PROVIDER_CACHE_TTL;
+	long v = ctx->cfg
+			 ? config_get_int(ctx->cfg, "provider.cache_ttl", CONFIG_PROVIDER_CACHE_TTL)
+			 : CONFIG_PROVIDER_CACHE_TTL;
 
 	return v > 0 && v < 100000000 ? (int)v : CONFIG_PROVIDER_CACHE_TTL;
 }
 
-int prov_timeout(const struct prov_ctx *ctx)
+int prov_timeout_ms(const struct prov_ctx *ctx)
 {
-	long v = ctx->cfg ? config_get_int(ctx->cfg, "provider.timeout", CONFIG_PROVIDER_TIMEOUT)
-			  : CONFIG_PROVIDER_TIMEOUT;
+	long def = (long)CONFIG_PROVIDER_TIMEOUT * 1000;
+	long v = ctx->cfg ? config_get_int(ctx->cfg, "provider_timeout_ms", def) : def;
 
-	return v > 0 && v <= 3600 ? (int)v : CONFIG_PROVIDER_TIMEOUT;
+	if (v <= 0 || v > 3600L * 1000)
+		v = def;
+	return (int)(v * 3 / 4 > 0 ? v * 3 / 4 : 1);
 }
 
 const char *prov_cfg(const struct prov_ctx *ctx, const char *name, const char *def)
@@ -40,8 +43,8 @@ int prov_catalog(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, 
 	return cat_get(ctx->data_dir, ctx->provider_id, src, prov_cache_ttl(ctx), fill, arg, c);
 }
 
-int prov_list_categories(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill,
-			 void *arg, struct jw *out)
+int prov_list_categories(const struct prov_ctx *ctx, const char *src, cat_fill_fn fill, void *arg,
+			 struct jw *out)
 {
 	struct cat c;
 	int rc = prov_catalog(ctx, src, fill, arg, &c);

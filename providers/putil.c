@@ -1,5 +1,6 @@
 /* Small helpers shared by providers (see putil.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -67,7 +68,7 @@ void prov_pct_encode(struct dbuf *b, const char *s, size_t n)
 		    c == '-' || c == '.' || c == '_' || c == '~') {
 			dbuf_add(b, &c, 1);
 		} else {
-			char e[3] = { '%', hexd[c >> 4], hexd[c & 15] };
+			char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
 
 			dbuf_add(b, e, 3);
 		}
@@ -135,8 +136,8 @@ void prov_icon_name(const char *ascii_name, char *out, size_t cap)
 	}
 	while (s < e && (ascii_name[s] == '.' || ascii_name[s] == ' ' || ascii_name[s] == '\t'))
 		s++;
-	while (e > s && (ascii_name[e - 1] == '.' || ascii_name[e - 1] == ' ' ||
-			 ascii_name[e - 1] == '\t'))
+	while (e > s &&
+	       (ascii_name[e - 1] == '.' || ascii_name[e - 1] == ' ' || ascii_name[e - 1] == '\t'))
 		e--;
 	for (size_t i = s; i < e && n + 5 < cap; i++) {
 		char c = ascii_name[i];
@@ -348,7 +349,7 @@ int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int
 			if (p[i] == '\\') {
 				if (i + 1 >= n - 1)
 					return -ERR_PARSE; /* the closing quote is escaped */
-				i += 2; /* jr_str checks the escape itself */
+				i += 2;			   /* jr_str checks the escape itself */
 				continue;
 			}
 			if (p[i] < 0x20 || p[i] == '"')
@@ -369,5 +370,32 @@ int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int
 	toks[0].type = JSMN_PRIMITIVE;
 	toks[0].start = 0;
 	toks[0].end = (int)n;
+	return 0;
+}
+
+int prov_jr_int(const struct jr *r, int i, long long *v)
+{
+	char buf[40], *end;
+	const char *raw;
+	size_t n;
+	double d;
+
+	if (i < 0 || i >= r->n || (r->t[i].type != JSMN_PRIMITIVE && r->t[i].type != JSMN_STRING))
+		return -ERR_PARSE;
+	raw = jr_raw(r, i, &n);
+	if (!n || n >= sizeof(buf))
+		return -ERR_PARSE;
+	memcpy(buf, raw, n);
+	buf[n] = 0;
+	errno = 0;
+	*v = strtoll(buf, &end, 10);
+	if (!*end && errno == 0)
+		return 0;
+	errno = 0;
+	d = strtod(buf, &end);
+	/* range first: converting an out-of-range double is undefined */
+	if (*end || errno || !(d > -9e18 && d < 9e18) || d != (double)(long long)d)
+		return -ERR_PARSE;
+	*v = (long long)d;
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "core/common.h"
 #include "core/dbuf.h"
+#include "core/json.h"
 
 #define PROV_UUID_LEN 36
 
@@ -39,15 +40,14 @@ int prov_parse_iso8601(const char *s, size_t n, time_t *t);
 /* Formats t as local "HH:MM" into out[6]. */
 void prov_fmt_hhmm(time_t t, char out[6]);
 
-
-
-#include "core/json.h"
 /* jr_str() that cuts an over-long string at a character boundary instead of failing;
  * returns the length or -ERR_PARSE when token i is not a string. */
 int prov_jr_str(const struct jr *r, int i, char *out, size_t cap);
 /* Parses the JSON value p[0..n) into toks and returns its string (prov_jr_str) in out;
  * -ERR_PARSE when it is not a string. */
-int prov_json_str(const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks, char *out, size_t cap);/* Appends s to the NUL-terminated out[cap], cutting at a UTF-8 character boundary. */
+int prov_json_str(const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks, char *out,
+		  size_t cap); /* Appends s to the NUL-terminated out[cap], cutting at a UTF-8
+				  character boundary. */
 void prov_append(char *out, size_t cap, const char *s);
 /* Resolves reference ref against base URL (RFC 3986 cases that playlists use: absolute,
  * scheme-relative, host-relative, path-relative) into out; 0 or -ERR_TOO_LARGE /
@@ -60,5 +60,8 @@ void prov_copy(char *out, size_t cap, const char *s, size_t n);
  * literal as a single token (jr_parse only takes containers at the root). 0 or -ERR_PARSE.
  */
 int prov_jr_value(struct jr *r, const uint8_t *p, size_t n, jsmntok_t *toks, int ntoks);
+/* Integer value of number token i (integral floats like 5.0 accepted, others and values
+ * outside long long refused); 0 or -ERR_PARSE. Numeric strings ("512") count too. */
+int prov_jr_int(const struct jr *r, int i, long long *v);
 
 #endif

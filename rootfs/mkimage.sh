@@ -71,7 +71,7 @@ QEMU_KERNEL="$OUT/vmlinuz"
 QEMU_INITRD="$OUT/initramfs.cpio.gz"
 QEMU_APPEND="console=$CONSOLE panic=-1 quiet"
 QEMU_NIC="$NIC"
-QEMU_ASSETS="$(cat "$ASSETS/versions" | tr '\n' ' ')"
+QEMU_ASSETS="$(tr '\n' ' ' <"$ASSETS/versions")"
 EOF
 printf '%s: initramfs %s bytes (%s), kernel %s\n' "${OUT#"$TOP"/}" \
 	"$(stat -c %s "$OUT/initramfs.cpio.gz")" "$(basename "$IPK")" "$(cat "$ASSETS/kernel.release")"

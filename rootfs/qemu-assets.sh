@@ -6,6 +6,7 @@
 #
 # Result: $SS_CACHE/qemu/<debarch>/<kernel-pkg>_<version>+busybox_<version>/ with
 #   vmlinuz            the kernel image (Malta for mipsel, virt-capable armmp/arm64 for ARM)
+#   versions           the Debian package versions used
 #   modules/*.ko       the NIC driver modules and their dependencies (Debian builds the
 #                      NICs as modules), uncompressed; modules/load.order lists them in
 #                      dependency order for insmod (the .deb ships no modules.dep)
@@ -50,20 +51,20 @@ apt_priv() { # runs apt-get/apt-cache with the private state for $DEBARCH
 	shift
 	"$tool" -o APT::Architecture="$DEBARCH" -o APT::Architectures::="$DEBARCH" \
 		-o Dir::State::Lists="$APTD/lists" -o Dir::Cache="$APTD/cache" \
-		-o Dir::State::status=/dev/null -o Debug::NoLocking=1 "$@"
+		-o Dir::State::status=/dev/null -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root "$@"
 }
 
 # Package lists: refreshed when missing, older than a day, or on request.
 if [ -n "${SS_QEMU_REFRESH:-}" ] || [ -z "$(find "$APTD/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
 	echo "qemu-assets: apt-get update for $DEBARCH (private state in $APTD)" >&2
-	# A mirror caught mid-sync answers with hash mismatches: try again a few seconds later.
-	n=0
-	until apt_priv apt-get -q update >"$APTD/update.log" 2>&1 &&
-		! grep -q '^E: ' "$APTD/update.log"; do
-		n=$((n + 1))
-		[ $n -lt 3 ] || die "apt-get update for $DEBARCH failed; see $APTD/update.log"
-		sleep 5
-	done
+	# A mirror caught mid-sync (or a proxy) may fail some index, typically the security
+	# suite's; apt then uses the others, which is enough as long as the kernel and busybox
+	# resolve below.
+	if ! apt_priv apt-get -q update >"$APTD/update.log" 2>&1 || grep -q '^E: ' "$APTD/update.log"; then
+		echo "qemu-assets: warning: apt-get update for $DEBARCH reported errors;" \
+			"continuing with the indexes it got (see $APTD/update.log)" >&2
+	fi
 fi
 
 # The metapackage names the current ABI package (linux-image-6.1.0-NN-<flavour>).
@@ -130,4 +131,6 @@ if [ ! -f "$DEST/.complete" ]; then
 	rm -f "$KDEB" "$BDEB"
 fi
 ln -sfn "$KEY" "$BASE/current"
+# The package lists (about 40 MB) are only needed to resolve versions: drop them.
+rm -rf "$APTD/lists" "$APTD/cache"
 readlink -f "$BASE/current"

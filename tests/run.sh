@@ -1,8 +1,8 @@
 #!/bin/bash
 # `make test`: installs what is missing, builds, then runs every test stage and ends with
 # one summary line "N passed, N failed". Stages: unit (cmocka, plain and ASan+UBSan),
-# integration (pytest, the host daemon over TCP), cross (each arch under qemu-user),
-# fuzz smoke, and the QEMU image boot when SS_TEST_IMAGE=1 or CI=true.
+# integration (pytest, the host daemon over TCP; again with BearSSL), cross (each arch
+# under qemu-user), fuzz smoke, and the QEMU system image boot (SS_TEST_IMAGE=0 skips it).
 set -u
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -83,6 +83,15 @@ run_pytest() { # $1 label, rest: pytest args
 say "integration tests (host daemon)"
 SS_BIN=$TOP/build/host/streamingserver run_pytest host tests/integration
 
+# ---- the HTTP client suite again with the BearSSL backend
+say "integration tests (host daemon, BearSSL backend)"
+if make -s -j"$J" BOARD=host_bearssl all; then
+	SS_BIN=$TOP/build/host_bearssl/streamingserver run_pytest host-bearssl \
+		tests/integration/test_http_client.py tests/integration/test_fetch_throughput.py
+else
+	fail_stage "host_bearssl build failed" build-bearssl
+fi
+
 # ---- cross builds under qemu-user: one protocol smoke test per architecture
 say "cross builds"
 for b in dm800se dm7080 dm900 dm920 dmone dmtwo qemu_mipsel qemu_armhf qemu_aarch64; do
@@ -101,11 +110,18 @@ for b in dm800se dm920 dmone; do
 	SS_BIN=$TOP/$bin SS_WRAP="$qemu -cpu $cpu" run_pytest "qemu-$b" -m smoke tests/integration
 done
 
+# The whole HTTP client suite on one cross board (mbedTLS on ARMv7 under emulation).
+if [ -x build/dm920/streamingserver ]; then
+	say "qemu-user HTTP client suite: dm920"
+	SS_BIN=$TOP/build/dm920/streamingserver SS_WRAP="qemu-arm-static -cpu cortex-a15" \
+		run_pytest qemu-dm920-http tests/integration/test_http_client.py
+fi
+
 # ---- fuzz smoke
 say "fuzz smoke"
 if [ -n "$(ls tests/fuzz/fuzz_*.c 2>/dev/null)" ]; then
 	if make -s -j"$J" fuzz-build >"$LOGDIR/fuzz-build.log" 2>&1; then
-		tests/fuzz/run.sh "${SS_FUZZ_SECONDS:-10}" 2>&1 | tee "$LOGDIR/fuzz.log" | grep -E '^(fuzz|===)'
+		tests/fuzz/run.sh "${SS_FUZZ_SECONDS:-3}" 2>&1 | tee "$LOGDIR/fuzz.log" | grep -E '^(fuzz|===)'
 		p=$(grep -c '^fuzz .* ok' "$LOGDIR/fuzz.log")
 		f=$(grep -c '^fuzz .* FAILED' "$LOGDIR/fuzz.log")
 		count "fuzz" "$p" "$f"
@@ -115,8 +131,8 @@ if [ -n "$(ls tests/fuzz/fuzz_*.c 2>/dev/null)" ]; then
 	fi
 fi
 
-# ---- QEMU system image (Malta/virt boot); part of CI
-if [ "${SS_TEST_IMAGE:-}" = 1 ] || [ "${CI:-}" = true ]; then
+# ---- QEMU system image (Malta/virt boot); SS_TEST_IMAGE=0 skips it
+if [ "${SS_TEST_IMAGE:-1}" != 0 ]; then
 	if [ -x rootfs/test-image.sh ]; then
 		say "qemu-system image test"
 		SS_BIN_DIR=$TOP/build run_pytest image tests/qemu

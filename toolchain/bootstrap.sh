@@ -9,13 +9,20 @@
 #
 # Cache layout ($SS_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver):
 #   src/<pkg>_<version>/   apt-get source trees (never in the repo)
-#   build/<arch>-<key>/    per-arch build trees
-#   sysroot/<arch>-<key>/  the sysroots; sysroot/<arch> is a symlink to the current one
-#   log/                   one log per build step; lock/ flock files
+#   build/<arch>-<id>/     per-arch build trees (removed after a successful build)
+#   sysroot/<arch>-<id>/   the sysroots, <id> = hash of their .key (arch, source versions,
+#                          recipe hash); sysroot/<arch> is a symlink to the current one
+#   log/sysroot-<arch>.log every build step with its time; log/src-<pkg>.log
+#   lock/<arch>.lock       flock, so parallel callers build an arch once
+# See toolchain/README.md.
 set -eu
+# Called from the project Makefile: its MAKEFLAGS (--no-builtin-rules, -s, jobserver) would break
+# the libraries' own Makefiles (mbedTLS needs the built-in suffix rules).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEFILES GNUMAKEFLAGS
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SS_CACHE=${SS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver}
+case $SS_CACHE in /*) ;; *) SS_CACHE=$PWD/$SS_CACHE ;; esac # musl-gcc.specs holds absolute paths
 ARCHES="x86_64 mipsel armhf aarch64"
 SRC_PKGS="musl mbedtls bearssl zlib"
 J=$(nproc 2>/dev/null || echo 2)
@@ -25,19 +32,17 @@ PKGS_ALL="$PKGS_HOST gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-li
   binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross linux-libc-dev-armhf-cross
   linux-libc-dev-arm64-cross qemu-user-static qemu-system-mips qemu-system-arm cpio xz-utils bc
   ffmpeg python3-pytest libcmocka-dev libmbedtls-dev libbearssl-dev clang libclang-rt-14-dev
-  valgrind openssl busybox-static dpkg"
+  valgrind openssl busybox-static dpkg ca-certificates"
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
 note() { echo "bootstrap: $*" >&2; }
 
 # ------------------------------------------------------------------ Debian packages
-missing_pkgs() { # $@ package names -> prints those not installed
-	dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null |
-		awk '$2 == "ii" { print $1 }' >"${TMPDIR:-/tmp}/ss-have.$$" || true
-	for p in "$@"; do
-		grep -qx "$p" "${TMPDIR:-/tmp}/ss-have.$$" || echo "$p"
-	done
-	rm -f "${TMPDIR:-/tmp}/ss-have.$$"
+missing_pkgs() { # $@ package names -> prints those not installed (one dpkg-query call)
+	{ dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" 2>/dev/null || true; } |
+		awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+			$2 == "ii" { have[$1] = 1 }
+			END { for (i = 1; i <= n; i++) if (!(w[i] in have)) print w[i] }'
 }
 
 apt_install() { # $@ packages
@@ -66,16 +71,18 @@ cmd_packages() { # $1 host|all
 	all) list=$PKGS_ALL ;;
 	*) die "usage: bootstrap.sh packages <host|all>" ;;
 	esac
-	# shellcheck disable=SC2086
 	local miss
+	# shellcheck disable=SC2086 # word splitting wanted
 	miss=$(missing_pkgs $list | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	[ -z "${miss// /}" ] || apt_install $miss
 }
 
 # deb-src entries, needed by `apt-get source`: mirror debian.sources with Types: deb-src.
+# Also fills SRC_VERSIONS (see src_versions), which doubles as the "deb-src works" test.
 ensure_debsrc() {
-	[ -z "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || return 0
+	src_versions
+	[ -z "$SRC_VERSIONS" ] || return 0
 	local f=/etc/apt/sources.list.d/debian-src.sources
 	if [ "$(id -u)" != 0 ]; then
 		echo "bootstrap: apt has no deb-src entries; as root run:" >&2
@@ -90,14 +97,24 @@ ensure_debsrc() {
 		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
 	} >"$f"
 	apt-get update -q >&2
-	[ -n "$(apt-cache showsrc musl 2>/dev/null | head -1)" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
+	src_versions
+	[ -n "$SRC_VERSIONS" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
 }
 
-src_version() { # $1 source package -> highest version apt knows
-	apt-cache showsrc --only-source "$1" 2>/dev/null | awk '/^Version:/ { print $2 }' |
-		sort -u | { best=; while read -r v; do
-			if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
-		done; echo "$best"; }
+SRC_VERSIONS="" # "pkg version" lines, filled once per run by src_versions
+src_versions() { # highest version apt knows of each of $SRC_PKGS (one apt-cache call)
+	[ -z "$SRC_VERSIONS" ] || return 0
+	# shellcheck disable=SC2086
+	SRC_VERSIONS=$(apt-cache showsrc --only-source $SRC_PKGS 2>/dev/null |
+		awk '/^Package:/ { p = $2 } /^Version:/ { print p, $2 }' | sort -u | {
+			last="" best=""
+			while read -r p v; do
+				if [ "$p" = "$last" ] && dpkg --compare-versions "$v" le "$best"; then continue; fi
+				[ "$p" = "$last" ] || [ -z "$last" ] || echo "$last $best"
+				last=$p best=$v
+			done
+			[ -z "$last" ] || echo "$last $best"
+		})
 }
 
 # ------------------------------------------------------------------ sysroots
@@ -129,7 +146,7 @@ archflags_of() { # code generation for the libraries; the boards' CPUFLAGS stay 
 script_hash() { # $1 arch
 	{
 		declare -f build_sysroot validate_sysroot archflags_of triple_of kinc_dir_of
-		cat "$HERE/mbedtls-config.h"
+		cat "$HERE/mbedtls-config.h" "$HERE/mbedtls-entropy.c"
 		[ "$1" != mipsel ] || cat "$HERE/r1shim.c"
 	} | sha256sum | cut -c1-16
 }
@@ -182,7 +199,8 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	B="$SS_CACHE/build/$(basename "$S")"
 	LOG="$SS_CACHE/log/sysroot-$A.log"
 	CC="$T-gcc -specs=$S/lib/musl-gcc.specs"
-	CFL="-Os -pipe -ffunction-sections -fdata-sections $AF"
+	# no unwind tables: nothing unwinds C code here, and they cost ~22 KB on aarch64/x86_64
+	CFL="-Os -pipe -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables $AF"
 	command -v "$T-gcc" >/dev/null || die "$T-gcc not found; run: toolchain/bootstrap.sh packages all"
 	[ -d "$(kinc_dir_of "$A")/asm" ] || [ "$A" = x86_64 ] ||
 		die "kernel headers for $A missing; run: toolchain/bootstrap.sh packages all"
@@ -227,6 +245,10 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	cp "$HERE/mbedtls-config.h" "$B/mbedtls/include/mbedtls/config.h"
 	run_logged "$LOG" "mbedtls" make -C "$B/mbedtls/library" -j"$J" CC="$CC" AR="$T-ar" \
 		CFLAGS="$CFL" static
+	run_logged "$LOG" "mbedtls entropy" $CC $CFL -Wall -Wextra -Werror -I"$B/mbedtls/include" \
+		-c -o "$B/mbedtls/library/ss_entropy.o" "$HERE/mbedtls-entropy.c"
+	run_logged "$LOG" "mbedtls entropy ar" "$T-ar" rs "$B/mbedtls/library/libmbedcrypto.a" \
+		"$B/mbedtls/library/ss_entropy.o"
 	cp -a "$B/mbedtls/include/mbedtls" "$S/include/"
 	cp "$B/mbedtls/library"/libmbed{tls,x509,crypto}.a "$S/lib/"
 
@@ -282,6 +304,7 @@ int main(void)
 C
 	local extra=""
 	[ "$A" != mipsel ] || extra="$S/lib/r1shim.o"
+	# shellcheck disable=SC2046,SC2086 # word splitting wanted
 	$T-gcc -specs="$S/lib/musl-gcc.specs" -Os $(archflags_of "$A") -isystem "$S/include" \
 		-idirafter "$S/kinc" -static -o "$t/v" "$t/v.c" -L"$S/lib" -lmbedtls -lmbedx509 \
 		-lmbedcrypto -lbearssl -lz -lpthread $extra >>"$SS_CACHE/log/sysroot-$A.log" 2>&1 ||
@@ -291,9 +314,10 @@ C
 
 current_key() { # $1 arch $2 script hash -> key text (asks apt for the source versions)
 	local p v
+	src_versions
 	echo "arch $1"
 	for p in $SRC_PKGS; do
-		v=$(src_version "$p")
+		v=$(awk -v p="$p" '$1 == p { print $2 }' <<<"$SRC_VERSIONS")
 		[ -n "$v" ] || die "apt knows no source package '$p'"
 		echo "$p $v"
 	done
@@ -325,7 +349,7 @@ ensure_sysroot() { # $1 arch $2 recheck(0|1)
 			ln -sfn "$(basename "$(dirname "$k")")" "$link.new.$$"
 			mv -T "$link.new.$$" "$link"
 			exec 9>&-
-			echo "$(dirname "$k")"
+			dirname "$k"
 			return 0
 		fi
 	fi
@@ -354,7 +378,7 @@ cmd_sysroots() {
 }
 
 prune_old() { # drop versioned sysroots no link points to: unfinished ones after a day, others after 14
-	local d
+	local d A
 	for d in "$SS_CACHE"/sysroot/*-*; do
 		[ -d "$d" ] && [ ! -L "$d" ] || continue
 		if [ -f "$d/.key" ]; then
@@ -375,5 +399,5 @@ sysroot) [ $# -eq 2 ] || die "usage: bootstrap.sh sysroot <x86_64|mipsel|armhf|a
 	ensure_sysroot "$2" 0 ;;
 sysroots) cmd_sysroots ;;
 all) cmd_packages all && cmd_sysroots ;;
-*) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

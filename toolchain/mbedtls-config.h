@@ -4,10 +4,14 @@
  * library and all code including <mbedtls/...> see the same configuration.
  * Kept: what an HTTPS client needs (TLS 1.2 client, X.509 chain verification, RSA,
  * ECDSA, ECDHE with P-256/P-384/X25519, AES-GCM/CBC, ChaCha20-Poly1305, SHA-1/2,
- * session tickets, SNI, ALPN, PEM, getrandom entropy, CTR-DRBG).
+ * session tickets, SNI, ALPN, PEM, getrandom entropy (toolchain/mbedtls-entropy.c), CTR-DRBG).
  * Dropped: TLS server, DTLS, TLS 1.0/1.1, renegotiation, PSK, DHE, legacy ciphers
  * (DES, ARC4, Blowfish, Camellia, ARIA, CCM), PSA crypto, key/cert writing, net and
- * timing modules, threading, self tests, debug.
+ * timing modules, threading, self tests, debug, error strings.
+ *
+ * No MBEDTLS_THREADING_C: an mbedTLS context (ssl, ctr_drbg, ...) must never be used by two
+ * threads at once. Give each connection (or each thread) its own ctr_drbg, or guard a shared
+ * one with a mutex; a shared read-only mbedtls_ssl_config and CA chain are fine.
  */
 #ifndef MBEDTLS_CONFIG_H
 #define MBEDTLS_CONFIG_H
@@ -59,7 +63,9 @@
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_ECP_C
-#define MBEDTLS_ENTROPY_C               /* platform source: getrandom(), else /dev/urandom */
+#define MBEDTLS_ENTROPY_C
+#define MBEDTLS_NO_PLATFORM_ENTROPY     /* 2.28 uses getrandom() only with glibc, so instead: */
+#define MBEDTLS_ENTROPY_HARDWARE_ALT    /* mbedtls-entropy.c: getrandom(), else /dev/urandom */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_MD_C
 #define MBEDTLS_MD5_C                   /* cheap; providers may hash with it */

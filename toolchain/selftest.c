@@ -86,6 +86,7 @@ static int tcp_connect(int port)
 	return fd;
 }
 
+#if defined(USE_MBEDTLS) || defined(USE_BEARSSL)
 /* The server is `openssl s_server -www`: its status page says "New, ..." or "Reused, ...". */
 static int check_reply(const char *buf, const char *backend, const char *suite, int round)
 {
@@ -102,6 +103,7 @@ static int check_reply(const char *buf, const char *backend, const char *suite, 
 	printf("tls %s: %s %s, certificate verified\n", backend, suite, how);
 	return 0;
 }
+#endif
 
 #if defined(USE_MBEDTLS)
 static int mb_send(void *ctx, const unsigned char *buf, size_t len)
@@ -125,6 +127,7 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_session saved;
 	char buf[4096];
+	unsigned char sink[1024];
 	int rc = 3, r, fd = -1;
 
 	mbedtls_entropy_init(&ent);
@@ -165,11 +168,14 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 			goto out;
 		if ((r = mbedtls_ssl_write(&ssl, (const unsigned char *)request, sizeof(request) - 1)) < 0)
 			goto out;
-		while (got < sizeof(buf) - 1) {
-			r = mbedtls_ssl_read(&ssl, (unsigned char *)buf + got, sizeof(buf) - 1 - got);
+		for (;;) { /* read to the end; keep the first sizeof(buf) - 1 bytes */
+			unsigned char *dst = got < sizeof(buf) - 1 ? (unsigned char *)buf + got : sink;
+			size_t room = got < sizeof(buf) - 1 ? sizeof(buf) - 1 - got : sizeof(sink);
+			r = mbedtls_ssl_read(&ssl, dst, room);
 			if (r <= 0)
 				break;
-			got += (size_t)r;
+			if (dst != sink)
+				got += (size_t)r;
 		}
 		buf[got] = 0;
 		if ((rc = check_reply(buf, MBEDTLS_VERSION_STRING_FULL, mbedtls_ssl_get_ciphersuite(&ssl), round)) != 0)
@@ -300,7 +306,7 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 	static br_x509_minimal_context xc;
 	static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 	br_sslio_context io;
-	char buf[4096], suite[16];
+	char buf[4096], sink[1024], suite[16];
 	int fd;
 
 	if (load_anchor(&a, cafile) != 0) {
@@ -322,8 +328,14 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 			close(fd);
 			return 3;
 		}
-		while (got < sizeof(buf) - 1 && (n = br_sslio_read(&io, buf + got, sizeof(buf) - 1 - got)) > 0)
-			got += (size_t)n;
+		for (;;) { /* read to the end; keep the first sizeof(buf) - 1 bytes */
+			char *dst = got < sizeof(buf) - 1 ? buf + got : sink;
+			size_t room = got < sizeof(buf) - 1 ? sizeof(buf) - 1 - got : sizeof(sink);
+			if ((n = br_sslio_read(&io, dst, room)) <= 0)
+				break;
+			if (dst != sink)
+				got += (size_t)n;
+		}
 		buf[got] = 0;
 		br_sslio_close(&io);
 		close(fd);

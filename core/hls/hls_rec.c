@@ -23,9 +23,9 @@
 struct hls_desc {
 	uint64_t seq;
 	bool used;
-	unsigned flags;      /* TS_SEG_* */
+	unsigned flags; /* TS_SEG_* */
 	uint32_t dur_ms;
-	bool enc;            /* AES-128 */
+	bool enc; /* AES-128 */
 	bool has_iv;
 	uint8_t iv[16];
 	char url[HTTP_URL_MAX];
@@ -46,7 +46,7 @@ struct hls {
 	struct rec_out out;
 	struct rec_fetch *fetch;
 	/* playlists */
-	uint8_t *buf;              /* playlist bytes; the parsed views point here */
+	uint8_t *buf; /* playlist bytes; the parsed views point here */
 	size_t cap, len;
 	struct m3u8_media *pl;
 	struct m3u8_master *master;
@@ -60,14 +60,18 @@ struct hls {
 	/* timeline */
 	bool live;
 	uint64_t next_submit, next_consume;
-	bool pending_disc;         /* next consumed segment starts after a gap */
-	int64_t t_last_req;        /* ms when the last playlist request began */
+	bool pending_disc;  /* next consumed segment starts after a gap */
+	int64_t t_last_req; /* ms when the last playlist request began */
 	int64_t next_reload;
 	uint32_t pl_hash;
-	int fail_pl;               /* consecutive failed playlist loads */
-	int fail_seg;              /* consecutive failed segments */
-	bool refreshed;            /* a refresh happened and no segment completed since */
-	int64_t consumed;          /* bytes of the current segment already fed */
+	int fail_pl;	      /* consecutive failed playlist loads */
+	int fail_seg;	      /* consecutive failed segments */
+	int64_t last_advance; /* ms when the live playlist last gained a segment */
+	uint64_t seen_end;    /* highest one-past-last sequence seen */
+	bool refreshed;	      /* a refresh happened and no segment completed since */
+	bool need_refresh;    /* a reload got 401/403: refresh after the current segment */
+	int64_t consumed;     /* bytes of the current segment already fed */
+	bool seg_open;	      /* the remuxer has the current segment open */
 	/* fMP4 init section in use */
 	bool fmp4;
 	char map_url[HTTP_URL_MAX];
@@ -76,7 +80,6 @@ struct hls {
 	struct hls_desc desc[NDESC];
 	int key_next;
 	struct hls_key keys[CONFIG_HLS_KEY_CACHE];
-	uint8_t in[CHUNK];
 	uint8_t dec[CHUNK + 32];
 };
 
@@ -121,8 +124,9 @@ static int fetch_playlist(struct hls *s, const char *url, char *final)
 	memset(&rs, 0, sizeof(rs));
 	rc = http_get_buf(s->c->http, url, &rs, s->buf, s->cap, &s->len);
 	if (rc == -ERR_TOO_LARGE)
-		return rec_fail(s->c, rc, "The playlist is larger than %d KiB "
-					  "(CONFIG_HLS_PLAYLIST_MAX_KB).",
+		return rec_fail(s->c, rc,
+				"The playlist is larger than %d KiB "
+				"(CONFIG_HLS_PLAYLIST_MAX_KB).",
 				CONFIG_HLS_PLAYLIST_MAX_KB);
 	if (rc < 0)
 		return rc;
@@ -188,8 +192,9 @@ static int choose_variant(struct hls *s, bool repick)
 				if (r->type == M3U8_MT_AUDIO && r->uri.n && v->audio.n &&
 				    r->group_id.n == v->audio.n &&
 				    !memcmp(r->group_id.p, v->audio.p, v->audio.n)) {
-					rec_note(s->c, "audio rendition in a separate playlist is not "
-						       "recorded (video variant only)");
+					rec_note(s->c,
+						 "audio rendition in a separate playlist is not "
+						 "recorded (video variant only)");
 					break;
 				}
 			}
@@ -198,26 +203,24 @@ static int choose_variant(struct hls *s, bool repick)
 	}
 }
 
-/* Loads master (when there is one) and media playlist from the current stream URL. */
+/* Loads the current stream URL (master or media playlist) and, for a master, the variant. */
 static int load_from_top(struct hls *s, bool repick)
 {
 	char final[HTTP_URL_MAX];
 	int rc;
 
-	if (s->have_master) {
-		rc = fetch_playlist(s, s->c->res.url, s->master_url);
-		if (rc < 0)
-			return rc;
-		if (m3u8_probe(s->buf, s->len) == M3U8_MASTER) {
-			rc = choose_variant(s, repick);
-			if (rc < 0)
-				return rc;
-		} else {
-			/* The renewed URL names the media playlist itself. */
-			snprintf(s->media_url, sizeof(s->media_url), "%s", s->master_url);
-			return parse_media(s);
-		}
+	rc = fetch_playlist(s, s->c->res.url, final);
+	if (rc < 0)
+		return rc;
+	if (m3u8_probe(s->buf, s->len) != M3U8_MASTER) {
+		snprintf(s->media_url, sizeof(s->media_url), "%s", final);
+		return parse_media(s);
 	}
+	s->have_master = true;
+	snprintf(s->master_url, sizeof(s->master_url), "%s", final);
+	rc = choose_variant(s, repick);
+	if (rc < 0)
+		return rc;
 	rc = fetch_playlist(s, s->media_url, final);
 	if (rc < 0)
 		return rc;
@@ -244,6 +247,11 @@ static uint64_t live_start(const struct hls *s)
 		acc += s->pl->seg[i].duration_ms;
 	}
 	return s->pl->media_sequence + (uint64_t)i;
+}
+
+static int stall_ms(const struct hls *s)
+{
+	return MAX(CONFIG_HLS_STALL_TARGETS * target_ms(s), CONFIG_HLS_STALL_MIN_S * 1000);
 }
 
 static void schedule_reload(struct hls *s, bool changed)
@@ -311,6 +319,13 @@ static int reload(struct hls *s)
 		return 0;
 	}
 	s->fail_pl = 0;
+	if (last_seq(s) > s->seen_end) {
+		s->seen_end = last_seq(s);
+		s->last_advance = hal_now_ms();
+	} else if (s->live && hal_now_ms() - s->last_advance > 2 * (int64_t)stall_ms(s)) {
+		return rec_fail(s->c, -ERR_TIMEOUT, "The live playlist has not advanced for %d s.",
+				(int)((hal_now_ms() - s->last_advance) / 1000));
+	}
 	h = fnv1a(s->buf, s->len);
 	schedule_reload(s, h != s->pl_hash);
 	s->pl_hash = h;
@@ -381,11 +396,10 @@ static int submit_more(struct hls *s)
 		job.skip = 0;
 		job.retry_cap_ms = target_ms(s) / 2;
 		if (g->flags & M3U8_SEG_GAP) {
-			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period. */
+			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period.
+			 */
 			d->used = false;
 			s->pending_disc = true;
-			if (s->next_consume == s->next_submit)
-				s->next_consume++;
 			s->next_submit++;
 			continue;
 		}
@@ -429,14 +443,28 @@ static int get_key(struct hls *s, const char *url, uint8_t key[16])
 	return 0;
 }
 
+struct membuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+/* Body callback collecting into a membuf; -ERR_TOO_LARGE past its cap. */
+static int buf_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct membuf *b = ctx;
+
+	if (n > b->cap - b->n)
+		return -ERR_TOO_LARGE;
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	return 0;
+}
+
 /* Loads and hands over the fMP4 init section of d when it differs from the one in use. */
 static int load_map(struct hls *s, const struct hls_desc *d)
 {
 	struct http_response rs;
-	struct {
-		uint8_t *p;
-		size_t n, cap;
-	} b;
+	struct membuf b;
 	int rc;
 
 	if (s->map_loaded && !strcmp(s->map_url, d->map_url) && s->map_off == d->map_off &&
@@ -449,16 +477,25 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 		return -ENOMEM;
 	if (d->map_len > (int64_t)b.cap) {
 		free(b.p);
-		return rec_fail(s->c, -ERR_TOO_LARGE, "The fMP4 init section is larger than %d KiB.",
+		return rec_fail(s->c, -ERR_TOO_LARGE,
+				"The fMP4 init section is larger than %d KiB.",
 				CONFIG_HLS_MAP_MAX_KB);
 	}
-	rc = http_get_buf(s->c->http, d->map_url, &rs, b.p, b.cap, &b.n);
-	if (d->map_len >= 0 && rc == 0) {
-		/* http_get_buf has no Range: cut the byte range out of the whole resource. */
-		if (d->map_off + d->map_len > (int64_t)b.n)
-			rc = -ERR_PROTOCOL;
-		else
-			memmove(b.p, b.p + d->map_off, (size_t)d->map_len), b.n = (size_t)d->map_len;
+	if (d->map_len >= 0) {
+		/* The init section is a byte range, often at the head of one big file. */
+		struct http_request rq;
+
+		http_request_init(&rq, d->map_url);
+		rq.range_start = d->map_off;
+		rq.range_end = d->map_off + d->map_len - 1;
+		rc = http_get(s->c->http, &rq, &rs, buf_body, &b);
+	} else {
+		rc = http_get_buf(s->c->http, d->map_url, &rs, b.p, b.cap, &b.n);
+	}
+	if (rc == -ERR_TOO_LARGE) {
+		free(b.p);
+		return rec_fail(s->c, rc, "The fMP4 init section is larger than %d KiB.",
+				CONFIG_HLS_MAP_MAX_KB);
 	}
 	if (rc == 0 && d->enc) {
 		struct aes128_dec a;
@@ -490,8 +527,9 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 	if (rc == -ERR_FORBIDDEN || rc == -ERR_CANCELLED)
 		return rc;
 	if (rc < 0)
-		return rec_fail(s->c, rc, rc == -ERR_DRM ? "The fMP4 stream is DRM protected."
-							 : "The fMP4 init section is unusable.");
+		return rec_fail(s->c, rc,
+				rc == -ERR_DRM ? "The fMP4 stream is DRM protected."
+					       : "The fMP4 init section is unusable.");
 	snprintf(s->map_url, sizeof(s->map_url), "%s", d->map_url);
 	s->map_off = d->map_off;
 	s->map_len = d->map_len;
@@ -513,9 +551,21 @@ static int feed(struct hls *s, struct aes128_dec *a, bool enc, const uint8_t *p,
 	return rc;
 }
 
-static int stall_ms(const struct hls *s)
+/*
+ * Reload while a segment downloads. A 401/403 on the playlist does not cut the segment
+ * short (its own URL may still work): the refresh waits until it is written.
+ */
+static int reload_during_segment(struct hls *s)
 {
-	return MAX(CONFIG_HLS_STALL_TARGETS * target_ms(s), CONFIG_HLS_STALL_MIN_S * 1000);
+	int rc = reload(s);
+
+	if (rc == -ERR_FORBIDDEN) {
+		s->need_refresh = true;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	return submit_more(s);
 }
 
 /*
@@ -529,11 +579,16 @@ static int consume(struct hls *s)
 	struct ts_segment_info si;
 	uint8_t key[16], iv[16];
 	unsigned flags;
-	int64_t last_progress = hal_now_ms();
+	int64_t last_progress = hal_now_ms(), last_cancel_check = last_progress;
 	int rc = 0, r;
 
+	if (!d->used && d->seq == s->next_consume) {
+		s->next_consume++; /* an EXT-X-GAP segment: nothing was fetched */
+		return 0;
+	}
 	if (!d->used || d->seq != s->next_consume)
-		return -ENOENT;
+		return rec_fail(s->c, -ERR_FAILURE, "Internal error: segment %llu was not queued.",
+				(unsigned long long)s->next_consume);
 	if (d->has_map) {
 		rc = load_map(s, d);
 		if (rc < 0)
@@ -555,16 +610,32 @@ static int consume(struct hls *s)
 	if (s->pending_disc)
 		flags |= TS_SEG_DISCONTINUITY;
 	s->pending_disc = false;
-	if (s->consumed == 0) {
+	if (!s->seg_open) {
 		rc = rec_out_seg_begin(&s->out, flags, d->url);
 		if (rc < 0)
 			goto out;
+		s->seg_open = true;
 	}
 	for (;;) {
-		r = rec_fetch_read(s->fetch, d->seq, s->in, sizeof(s->in), 50);
+		const uint8_t *data;
+
+		r = rec_fetch_peek(s->fetch, d->seq, &data, 50);
 		if (r > 0) {
+			/* Fed straight from the fetcher's buffer: no copy on the way to the
+			 * remuxer. */
+			r = MIN(r, CHUNK);
 			last_progress = hal_now_ms();
-			rc = feed(s, &a, d->enc, s->in, (size_t)r);
+			/* A trickling download never times out the wait: look at the cancel fd here
+			 * too. */
+			if (last_progress - last_cancel_check >= 50) {
+				last_cancel_check = last_progress;
+				if (rec_cancelled(s->c->cancel_fd)) {
+					rc = -ERR_CANCELLED;
+					goto out;
+				}
+			}
+			rc = feed(s, &a, d->enc, data, (size_t)r);
+			rec_fetch_consume(s->fetch, d->seq, (size_t)r);
 			if (rc < 0)
 				goto out;
 			s->consumed += r;
@@ -573,7 +644,8 @@ static int consume(struct hls *s)
 				size_t k;
 
 				if (aes128_dec_final(&a, s->dec, &k) < 0) {
-					rec_note(s->c, "segment %llu: bad AES padding (wrong key or IV?)",
+					rec_note(s->c,
+						 "segment %llu: bad AES padding (wrong key or IV?)",
 						 (unsigned long long)d->seq);
 					r = -ERR_PARSE;
 					break;
@@ -601,22 +673,16 @@ static int consume(struct hls *s)
 					      stall_ms(s) / 1000);
 				goto out;
 			}
-			if (s->live && now >= s->next_reload) {
-				rc = reload(s);
-				if (rc < 0)
-					goto out;
-				rc = submit_more(s);
+			if (s->live && now >= s->next_reload && !s->need_refresh) {
+				rc = reload_during_segment(s);
 				if (rc < 0)
 					goto out;
 			}
 		} else {
 			break; /* download failed after its retries */
 		}
-		if (s->live && hal_now_ms() >= s->next_reload) {
-			rc = reload(s);
-			if (rc < 0)
-				goto out;
-			rc = submit_more(s);
+		if (s->live && hal_now_ms() >= s->next_reload && !s->need_refresh) {
+			rc = reload_during_segment(s);
 			if (rc < 0)
 				goto out;
 		}
@@ -630,7 +696,8 @@ static int consume(struct hls *s)
 		rc = r;
 		goto out;
 	}
-	rc = rec_out_seg_end(&s->out, r == 0 ? d->dur_ms : 0, &si);
+	rc = r == 0 ? rec_out_seg_end(&s->out, d->dur_ms, &si) : rec_out_seg_fail(&s->out, &si);
+	s->seg_open = false;
 	if (rc < 0)
 		goto out;
 	if (r < 0) {
@@ -649,7 +716,8 @@ static int consume(struct hls *s)
 		s->fail_seg = 0;
 		s->refreshed = false;
 		if (si.skipped)
-			rec_note(s->c, "segment %llu: %llu bytes of garbage or truncated data dropped",
+			rec_note(s->c,
+				 "segment %llu: %llu bytes of garbage or truncated data dropped",
 				 (unsigned long long)d->seq, (unsigned long long)si.skipped);
 	}
 	rc = 0;
@@ -673,12 +741,11 @@ static int refresh(struct hls *s)
 		return rec_fail(s->c, -ERR_FORBIDDEN,
 				"Access was refused again right after renewing the stream URL.");
 	rec_fetch_reset(s->fetch);
+	s->need_refresh = false;
 	rc = rec_refresh(s->c);
 	if (rc < 0)
 		return rc;
 	s->refreshed = true;
-	if (!s->have_master)
-		snprintf(s->media_url, sizeof(s->media_url), "%s", s->c->res.url);
 	rc = load_from_top(s, true);
 	if (rc < 0)
 		return rc;
@@ -705,7 +772,8 @@ static int refresh(struct hls *s)
 		job.retry_cap_ms = target_ms(s) / 2;
 		/* A resumed encrypted segment would need the CBC state: restart it instead. */
 		if (d->enc && s->consumed) {
-			rc = rec_out_seg_end(&s->out, 0, NULL);
+			rc = rec_out_seg_fail(&s->out, NULL);
+			s->seg_open = false;
 			if (rc < 0)
 				return rc;
 			s->consumed = 0;
@@ -716,8 +784,9 @@ static int refresh(struct hls *s)
 		if (rc < 0)
 			return rc;
 		s->next_submit = s->next_consume + 1;
-	} else if (s->consumed) {
-		rc = rec_out_seg_end(&s->out, 0, NULL);
+	} else if (s->seg_open) {
+		rc = rec_out_seg_fail(&s->out, NULL);
+		s->seg_open = false;
 		s->consumed = 0;
 		if (rc < 0)
 			return rc;
@@ -737,7 +806,7 @@ static int run(struct hls *s)
 			return rc;
 		if (s->next_consume < s->next_submit) {
 			rc = consume(s);
-			if (rc == -ERR_FORBIDDEN)
+			if (rc == -ERR_FORBIDDEN || (rc == 0 && s->need_refresh))
 				rc = refresh(s);
 			if (rc < 0)
 				return rc;
@@ -763,7 +832,7 @@ static int run(struct hls *s)
 	}
 }
 
-int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url)
+int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char *url)
 {
 	struct hls *s = calloc(1, sizeof(*s));
 	int rc, type;
@@ -771,16 +840,15 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 	if (!s)
 		return -ENOMEM;
 	s->c = c;
-	s->cap = (size_t)CONFIG_HLS_PLAYLIST_MAX_KB << 10;
-	s->buf = malloc(s->cap);
+	s->cap = cap;
+	s->buf = buf;
+	s->len = MIN(n, cap);
 	s->pl = malloc(sizeof(*s->pl));
 	s->master = malloc(sizeof(*s->master));
-	if (!s->buf || !s->pl || !s->master) {
+	if (!s->pl || !s->master) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memcpy(s->buf, body, MIN(n, s->cap));
-	s->len = MIN(n, s->cap);
 	s->t_last_req = hal_now_ms();
 	type = m3u8_probe(s->buf, s->len);
 	if (type == M3U8_MASTER) {
@@ -811,16 +879,19 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 	s->fmp4 = s->pl->n_maps > 0;
 	c->kind = s->fmp4 ? REC_HLS_M4S : s->live ? REC_HLS_LIVE : REC_HLS_BASIC;
 	rec_log_line(c->p->rec_dir, -1, 0, NULL, "media-playlist-ready");
-	rec_note(c, "%s playlist: %d segments, target %u s, sequence %llu", s->live ? "live" : "VOD",
-		 s->pl->n_segments, s->pl->target_duration_s,
+	rec_note(c, "%s playlist: %d segments, target %u s, sequence %llu",
+		 s->live ? "live" : "VOD", s->pl->n_segments, s->pl->target_duration_s,
 		 (unsigned long long)s->pl->media_sequence);
 	s->pl_hash = fnv1a(s->buf, s->len);
 	schedule_reload(s, true);
+	s->seen_end = last_seq(s);
+	s->last_advance = hal_now_ms();
 	s->next_submit = s->next_consume = s->live ? live_start(s) : s->pl->media_sequence;
 	rc = rec_out_init(&s->out, c);
 	if (rc < 0)
 		goto out;
-	rc = rec_fetch_new(&s->fetch, CONFIG_HLS_PREFETCH, c->res.headers, c->res.n_headers, 1);
+	rc = rec_fetch_new(&s->fetch, CONFIG_HLS_PREFETCH, c->res.headers, c->res.n_headers,
+			   c->http ? http_session_get_opts(c->http) : NULL);
 	if (rc < 0) {
 		rec_out_free(&s->out);
 		goto out;
@@ -840,10 +911,12 @@ int hls_record(struct rec_ctx *c, const uint8_t *body, size_t n, const char *url
 	rec_out_free(&s->out);
 	if (rc == 0 && s->out.seg_total == 0)
 		rc = rec_fail(c, -ERR_PROTOCOL, "No segment could be recorded.");
+	/* A recording that failed before its first segment leaves no empty section file. */
+	if (rc < 0 && rc != -ERR_CANCELLED && s->out.seg_total == 0)
+		rec_cleanup(c->p->rec_dir);
 out:
 	free(s->master);
 	free(s->pl);
-	free(s->buf);
 	free(s);
 	return rc;
 }

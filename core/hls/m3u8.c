@@ -261,7 +261,7 @@ static int parse_iv(struct m3u8_str v, uint8_t iv[16])
 /* "<len>[@<off>]"; off < 0 when absent. */
 static int parse_byterange(struct m3u8_str v, int64_t *len, int64_t *off)
 {
-	struct m3u8_str a = v, b = { NULL, 0 };
+	struct m3u8_str a = v, b = {NULL, 0};
 	uint64_t x;
 
 	for (uint32_t i = 0; i < v.n; i++) {
@@ -321,8 +321,8 @@ static int parse_datetime(struct m3u8_str s, int64_t *ms)
 	uint32_t i = 19;
 	int64_t frac = 0, scale = 100, tz = 0;
 
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || se < 0 || se > 60 || s.p[4] != '-' || s.p[7] != '-' ||
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    se < 0 || se > 60 || s.p[4] != '-' || s.p[7] != '-' ||
 	    (s.p[10] != 'T' && s.p[10] != 't' && s.p[10] != ' ') || s.p[13] != ':' ||
 	    s.p[16] != ':')
 		return -ERR_PARSE;
@@ -353,7 +353,9 @@ static int parse_datetime(struct m3u8_str s, int64_t *ms)
 	if (i != s.n)
 		return -ERR_PARSE;
 	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
-		tz) * 1000) + frac;
+		tz) *
+	       1000) +
+	      frac;
 	return 0;
 }
 
@@ -388,7 +390,7 @@ static int parse_resolution(struct m3u8_str v, int *w, int *h)
 
 	for (uint32_t i = 0; i < v.n; i++) {
 		if (v.p[i] == 'x' || v.p[i] == 'X') {
-			struct m3u8_str x = { v.p, i }, y = { v.p + i + 1, v.n - i - 1 };
+			struct m3u8_str x = {v.p, i}, y = {v.p + i + 1, v.n - i - 1};
 
 			if (parse_u64(x, &a) || parse_u64(y, &b) || a > 65535 || b > 65535)
 				return -ERR_PARSE;
@@ -405,9 +407,9 @@ static bool key_is_drm(const struct m3u8_key *k)
 {
 	if (k->method == M3U8_KEY_SAMPLE_AES || k->method == M3U8_KEY_OTHER)
 		return true;
-	if (k->uri.n >= 6 && m3u8_str_ieq((struct m3u8_str){ k->uri.p, 6 }, "skd://"))
+	if (k->uri.n >= 6 && m3u8_str_ieq((struct m3u8_str){k->uri.p, 6}, "skd://"))
 		return true;
-	if (k->uri.n >= 5 && m3u8_str_ieq((struct m3u8_str){ k->uri.p, 5 }, "data:") &&
+	if (k->uri.n >= 5 && m3u8_str_ieq((struct m3u8_str){k->uri.p, 5}, "data:") &&
 	    k->method != M3U8_KEY_AES128)
 		return true;
 	return k->keyformat.n && !m3u8_str_eq(k->keyformat, "identity");
@@ -429,7 +431,8 @@ static int parse_key_attrs(struct m3u8_scan *s, struct m3u8_str v, struct m3u8_k
 				k->method = M3U8_KEY_NONE;
 			else if (m3u8_str_eq(av, "AES-128"))
 				k->method = M3U8_KEY_AES128;
-			else if (m3u8_str_eq(av, "SAMPLE-AES") || m3u8_str_eq(av, "SAMPLE-AES-CTR") ||
+			else if (m3u8_str_eq(av, "SAMPLE-AES") ||
+				 m3u8_str_eq(av, "SAMPLE-AES-CTR") ||
 				 m3u8_str_eq(av, "SAMPLE-AES-CENC"))
 				k->method = M3U8_KEY_SAMPLE_AES;
 			else
@@ -501,11 +504,11 @@ static int parse_media_tag(struct m3u8_scan *s, struct m3u8_str v, struct m3u8_r
 	memset(r, 0, sizeof(*r));
 	while ((rc = m3u8_attr_next(v.p, v.n, &pos, &an, &av, &q)) > 0) {
 		if (m3u8_str_eq(an, "TYPE")) {
-			r->type = m3u8_str_eq(av, "AUDIO")	   ? M3U8_MT_AUDIO
-				  : m3u8_str_eq(av, "VIDEO")	   ? M3U8_MT_VIDEO
-				  : m3u8_str_eq(av, "SUBTITLES")	   ? M3U8_MT_SUBTITLES
+			r->type = m3u8_str_eq(av, "AUDIO")	       ? M3U8_MT_AUDIO
+				  : m3u8_str_eq(av, "VIDEO")	       ? M3U8_MT_VIDEO
+				  : m3u8_str_eq(av, "SUBTITLES")       ? M3U8_MT_SUBTITLES
 				  : m3u8_str_eq(av, "CLOSED-CAPTIONS") ? M3U8_MT_CC
-								   : M3U8_MT_OTHER;
+								       : M3U8_MT_OTHER;
 		} else if (m3u8_str_eq(an, "GROUP-ID")) {
 			r->group_id = av;
 		} else if (m3u8_str_eq(an, "NAME")) {
@@ -614,7 +617,7 @@ static int key_intern(struct m3u8_scan *s, struct m3u8_media *m, const struct m3
 static int parse_map(struct m3u8_scan *s, struct m3u8_media *m, struct m3u8_str v)
 {
 	struct m3u8_str an, av;
-	struct m3u8_map mp = { { NULL, 0 }, 0, -1 };
+	struct m3u8_map mp = {{NULL, 0}, 0, -1};
 	bool q;
 	size_t pos = 0;
 	int rc;
@@ -705,7 +708,7 @@ int m3u8_parse_media(const uint8_t *p, size_t n, struct m3u8_media *m, char *err
 {
 	struct m3u8_scan s;
 	struct m3u8_line l;
-	struct m3u8_str v, prev_uri = { NULL, 0 };
+	struct m3u8_str v, prev_uri = {NULL, 0};
 	struct m3u8_segment cur;
 	int first = 1, have_inf = 0, have_target = 0, key_group = 0, rc;
 	int cur_key = -1, cur_map = -1;
@@ -737,11 +740,13 @@ int m3u8_parse_media(const uint8_t *p, size_t n, struct m3u8_media *m, char *err
 			cur.map = (int16_t)cur_map;
 			if (cur.flags & M3U8_SEG_BYTERANGE) {
 				if (cur.off < 0) {
-					/* No offset: continues the previous range of the same URI. */
+					/* No offset: continues the previous range of the same URI.
+					 */
 					if (!prev_uri.p || prev_uri.n != cur.uri.n ||
 					    memcmp(prev_uri.p, cur.uri.p, cur.uri.n) != 0)
 						return fail(&s, -ERR_PARSE,
-							    "BYTERANGE without offset after another URI");
+							    "BYTERANGE without offset after "
+							    "another URI");
 					cur.off = next_off;
 				}
 				next_off = cur.off + cur.len;
@@ -772,7 +777,8 @@ int m3u8_parse_media(const uint8_t *p, size_t n, struct m3u8_media *m, char *err
 			m->target_duration_s = (uint32_t)u;
 			have_target = 1;
 		} else if (tag_is(&l, "#EXT-X-MEDIA-SEQUENCE", &v)) {
-			if (parse_u64(v, &m->media_sequence) || m->media_sequence > (UINT64_MAX >> 2))
+			if (parse_u64(v, &m->media_sequence) ||
+			    m->media_sequence > (UINT64_MAX >> 2))
 				return fail(&s, -ERR_PARSE, "bad EXT-X-MEDIA-SEQUENCE");
 		} else if (tag_is(&l, "#EXT-X-DISCONTINUITY-SEQUENCE", &v)) {
 			if (parse_u64(v, &m->disc_sequence))

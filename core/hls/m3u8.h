@@ -22,12 +22,12 @@ enum m3u8_type { M3U8_MEDIA = 1, M3U8_MASTER = 2 };
 
 struct m3u8_variant {
 	struct m3u8_str uri;
-	uint64_t bandwidth;     /* BANDWIDTH (required) */
-	uint64_t avg_bandwidth; /* AVERAGE-BANDWIDTH, 0 if absent */
-	int width, height;      /* RESOLUTION, 0 if absent */
+	uint64_t bandwidth;	   /* BANDWIDTH (required) */
+	uint64_t avg_bandwidth;	   /* AVERAGE-BANDWIDTH, 0 if absent */
+	int width, height;	   /* RESOLUTION, 0 if absent */
 	uint32_t frame_rate_milli; /* FRAME-RATE x 1000, 0 if absent */
-	struct m3u8_str codecs; /* CODECS, without quotes */
-	struct m3u8_str audio;  /* AUDIO group id */
+	struct m3u8_str codecs;	   /* CODECS, without quotes */
+	struct m3u8_str audio;	   /* AUDIO group id */
 };
 
 enum m3u8_media_type { M3U8_MT_OTHER, M3U8_MT_AUDIO, M3U8_MT_VIDEO, M3U8_MT_SUBTITLES, M3U8_MT_CC };
@@ -66,26 +66,26 @@ struct m3u8_map {
 
 struct m3u8_daterange {
 	struct m3u8_str id, klass, start_date;
-	int64_t duration_ms;  /* DURATION or PLANNED-DURATION, -1 if absent */
+	int64_t duration_ms; /* DURATION or PLANNED-DURATION, -1 if absent */
 	bool scte35_out, scte35_in;
 };
 
 enum {
 	M3U8_SEG_DISCONTINUITY = 1 << 0, /* EXT-X-DISCONTINUITY before this segment */
-	M3U8_SEG_CUE_OUT = 1 << 1,       /* EXT-X-CUE-OUT (ad break starts) before it */
-	M3U8_SEG_CUE_IN = 1 << 2,        /* EXT-X-CUE-IN (ad break ends) before it */
-	M3U8_SEG_GAP = 1 << 3,           /* EXT-X-GAP: no media behind the URI */
-	M3U8_SEG_BYTERANGE = 1 << 4,     /* off/len are valid */
+	M3U8_SEG_CUE_OUT = 1 << 1,	 /* EXT-X-CUE-OUT (ad break starts) before it */
+	M3U8_SEG_CUE_IN = 1 << 2,	 /* EXT-X-CUE-IN (ad break ends) before it */
+	M3U8_SEG_GAP = 1 << 3,		 /* EXT-X-GAP: no media behind the URI */
+	M3U8_SEG_BYTERANGE = 1 << 4,	 /* off/len are valid */
 };
 
 struct m3u8_segment {
 	struct m3u8_str uri;
 	uint32_t duration_ms; /* EXTINF */
-	uint16_t flags;       /* M3U8_SEG_* */
-	int16_t key;          /* index into keys[], -1: clear */
-	int16_t map;          /* index into maps[], -1: none */
+	uint16_t flags;	      /* M3U8_SEG_* */
+	int16_t key;	      /* index into keys[], -1: clear */
+	int16_t map;	      /* index into maps[], -1: none */
 	int64_t off, len;     /* BYTERANGE */
-	int64_t pdt_ms;       /* PROGRAM-DATE-TIME in ms since the epoch, 0 if none */
+	int64_t pdt_ms;	      /* PROGRAM-DATE-TIME in ms since the epoch, 0 if none */
 };
 
 enum m3u8_playlist_type { M3U8_PT_NONE, M3U8_PT_VOD, M3U8_PT_EVENT };
@@ -94,19 +94,20 @@ struct m3u8_media {
 	int version;
 	uint32_t target_duration_s; /* EXT-X-TARGETDURATION (required) */
 	uint64_t media_sequence;    /* first segment's sequence number */
-	uint64_t disc_sequence;     /* EXT-X-DISCONTINUITY-SEQUENCE */
+	uint64_t disc_sequence;	    /* EXT-X-DISCONTINUITY-SEQUENCE */
 	enum m3u8_playlist_type playlist_type;
 	bool endlist;
 	bool has_start;
 	int64_t start_offset_ms; /* EXT-X-START TIME-OFFSET (negative: from the end) */
 	bool start_precise;
-	bool has_drm;    /* some key is not decryptable here */
+	bool has_drm; /* some key is not decryptable here */
 	int n_keys;
 	struct m3u8_key keys[CONFIG_HLS_MAX_KEYS];
 	int n_maps;
 	struct m3u8_map maps[CONFIG_HLS_MAX_MAPS];
 	int n_dateranges;
-	struct m3u8_daterange dateranges[CONFIG_HLS_MAX_DATERANGES > 0 ? CONFIG_HLS_MAX_DATERANGES : 1];
+	struct m3u8_daterange
+		dateranges[CONFIG_HLS_MAX_DATERANGES > 0 ? CONFIG_HLS_MAX_DATERANGES : 1];
 	int n_segments;
 	struct m3u8_segment seg[CONFIG_HLS_MAX_SEGMENTS];
 };

@@ -184,7 +184,8 @@ int hls_variant_same(const struct m3u8_master *m, int width, int height, uint64_
 			continue;
 		if (codecs && *codecs && !m3u8_str_eq(v->codecs, codecs))
 			continue;
-		diff = v->bandwidth > bandwidth ? v->bandwidth - bandwidth : bandwidth - v->bandwidth;
+		diff = v->bandwidth > bandwidth ? v->bandwidth - bandwidth
+						: bandwidth - v->bandwidth;
 		if (diff < best_diff) {
 			best_diff = diff;
 			best = i;

@@ -15,7 +15,7 @@
 #include "providers/putil.h"
 
 #define PROBE_MAX ((size_t)CONFIG_PROVIDER_PROBE_MAX_KB * 1024)
-#define PROBE_BINARY 1024 /* bytes that settle MP4/TS; no need to read on */
+#define PROBE_BINARY 1024	     /* bytes that settle MP4/TS; no need to read on */
 #define PROBE_ENOUGH (-ERR__END - 1) /* our own abort code for the body callback */
 #define WIN_MAX ((size_t)CONFIG_PROVIDER_ITEM_MAX_KB * 1024)
 #define ITEM_JSON_MAX (4 * HTTP_URL_MAX + 2 * CONFIG_PROVIDER_NAME_MAX + 512)
@@ -45,7 +45,6 @@ static int collect(void *ctx, const char *key, const char *value)
 	struct iptv_list *l;
 	size_t wn;
 
-	UNUSED(key);
 	while (*value == ' ' || *value == '\t')
 		value++;
 	wn = strcspn(value, " \t");
@@ -85,7 +84,8 @@ static int fill_init(struct iptv_fill *f, const struct prov_ctx *ctx)
 	for (int i = 0; i < f->nlists; i++) {
 		crc = crc32(crc, (const Bytef *)f->lists[i].where, (uInt)strlen(f->lists[i].where));
 		crc = crc32(crc, (const Bytef *)"|", 1);
-		crc = crc32(crc, (const Bytef *)f->lists[i].name, (uInt)strlen(f->lists[i].name) + 1);
+		crc = crc32(crc, (const Bytef *)f->lists[i].name,
+			    (uInt)strlen(f->lists[i].name) + 1);
 	}
 	/* the lists' identity: another set of lists makes the cached catalogue unusable */
 	snprintf(f->src, sizeof(f->src), "iptv:%d:%08lx", f->nlists, crc);
@@ -211,7 +211,7 @@ static int fill(void *arg, struct cat_build *b)
 	for (int i = 0; i < f->nlists; i++) {
 		f->cur = &f->lists[i];
 		f->len = 0;
-		rc = prov_fetch(f->ctx, f->cur->where, prov_timeout(f->ctx), on_bytes, f);
+		rc = prov_fetch(f->ctx, f->cur->where, prov_timeout_ms(f->ctx), on_bytes, f);
 		if (!rc)
 			rc = drain(f, 1);
 		if (rc) {
@@ -286,8 +286,7 @@ static int probe_body(void *ctx, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int get(struct http_session *s, const char *url, struct probe *pr,
-	       struct http_response *rs)
+static int get(struct http_session *s, const char *url, struct probe *pr, struct http_response *rs)
 {
 	struct http_request rq;
 	int rc;
@@ -305,7 +304,7 @@ static int iptv_probe(const struct prov_ctx *ctx, const char *url, struct resolv
 {
 	struct http_session *own = NULL, *s = ctx->http;
 	struct http_response *rs = malloc(sizeof(*rs));
-	struct probe pr = { .buf = malloc(PROBE_MAX) };
+	struct probe pr = {.buf = malloc(PROBE_MAX)};
 	char *variant = malloc(HTTP_URL_MAX), *next = malloc(HTTP_URL_MAX);
 	enum iptv_class c = IPTV_UNKNOWN;
 	int rc = 0;
@@ -344,12 +343,12 @@ static int iptv_probe(const struct prov_ctx *ctx, const char *url, struct resolv
 out:
 	if (!rc) {
 		static const enum rec_kind kinds[] = {
-			[IPTV_UNKNOWN] = REC_AUTO,      [IPTV_HLS_LIVE] = REC_HLS_LIVE,
+			[IPTV_UNKNOWN] = REC_AUTO,	[IPTV_HLS_LIVE] = REC_HLS_LIVE,
 			[IPTV_HLS_VOD] = REC_HLS_BASIC, [IPTV_HLS_MASTER] = REC_HLS_LIVE,
 			[IPTV_MP4] = REC_MP4,		[IPTV_TS] = REC_AUTO,
 		};
-		static const char *const names[] = { "unknown", "live HLS", "HLS VOD",
-						     "HLS master", "MP4", "raw MPEG-TS" };
+		static const char *const names[] = {"unknown",	  "live HLS", "HLS VOD",
+						    "HLS master", "MP4",      "raw MPEG-TS"};
 
 		r->kind = kinds[c];
 		LOG_INFO(LOG_PROV, "IPTV: stream probed as %s (recorder %s)", names[c],

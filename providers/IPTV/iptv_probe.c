@@ -4,7 +4,6 @@
 #include "core/err.h"
 #include "providers/IPTV/iptv_probe.h"
 
-
 static const uint8_t *find(const uint8_t *p, size_t n, const char *s)
 {
 	size_t l = strlen(s);
@@ -80,4 +79,3 @@ enum iptv_class iptv_classify(const uint8_t *p, size_t n, int complete, const ch
 		return IPTV_TS;
 	return IPTV_UNKNOWN;
 }
-

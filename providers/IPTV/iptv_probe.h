@@ -5,12 +5,12 @@
 #include "providers/provider.h"
 
 enum iptv_class {
-	IPTV_UNKNOWN,   /* nothing recognised: leave it to the recorder (REC_AUTO) */
-	IPTV_HLS_LIVE,  /* media playlist without EXT-X-ENDLIST */
-	IPTV_HLS_VOD,   /* media playlist with EXT-X-ENDLIST (or too big to be live) */
-	IPTV_HLS_MASTER,/* master playlist: *variant holds its first variant URI */
-	IPTV_MP4,       /* ISO BMFF (ftyp box first) */
-	IPTV_TS,        /* raw MPEG-TS (0x47 sync bytes 188 apart) */
+	IPTV_UNKNOWN,	 /* nothing recognised: leave it to the recorder (REC_AUTO) */
+	IPTV_HLS_LIVE,	 /* media playlist without EXT-X-ENDLIST */
+	IPTV_HLS_VOD,	 /* media playlist with EXT-X-ENDLIST (or too big to be live) */
+	IPTV_HLS_MASTER, /* master playlist: *variant holds its first variant URI */
+	IPTV_MP4,	 /* ISO BMFF (ftyp box first) */
+	IPTV_TS,	 /* raw MPEG-TS (0x47 sync bytes 188 apart) */
 };
 
 /*

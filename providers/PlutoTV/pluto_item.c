@@ -3,11 +3,12 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "net/http.h"
 #include "providers/PlutoTV/pluto_item.h"
 #include "providers/jscan.h"
 #include "providers/putil.h"
 
-#define TITLE_MAX 160 /* programme titles are cut here in the description */
+#define TITLE_MAX (CONFIG_PROVIDER_NAME_MAX + 1) /* programme titles in descriptions */
 
 struct epg {
 	time_t start, stop;
@@ -15,7 +16,7 @@ struct epg {
 };
 
 struct chan {
-	char id[64], slug[CONFIG_PROVIDER_NAME_MAX + 1], url[2048], logo[1024];
+	char id[64], slug[CONFIG_PROVIDER_NAME_MAX + 1], url[HTTP_URL_MAX], logo[HTTP_URL_MAX];
 	char summary[CONFIG_PROVIDER_DESC_MAX];
 	long long number;
 	int has_number, stitched, stitched_seen, logo_rank;
@@ -38,7 +39,7 @@ static int parse(struct jr *r, const uint8_t *v, size_t vn, jsmntok_t *toks, int
 static void take_logo(struct chan *c, struct jr *r, int rank)
 {
 	int p = jr_get(r, 0, "path");
-	char tmp[1024];
+	char tmp[HTTP_URL_MAX];
 
 	if (rank >= c->logo_rank && c->logo_rank)
 		return;
@@ -77,7 +78,7 @@ static void take_timeline(struct chan *c, struct jr *r, time_t now)
 static void take_stitched(struct chan *c, struct jr *r)
 {
 	int urls = jr_get(r, 0, "urls");
-	char tmp[2048];
+	char tmp[HTTP_URL_MAX];
 
 	c->stitched_seen = 1;
 	for (int k = 0; urls >= 0 && jr_at(r, urls, k) >= 0; k++) {
@@ -121,7 +122,7 @@ static void member(struct chan *c, struct pluto_meta *m, const uint8_t *k, size_
 	else if (key_is(k, kn, "summary"))
 		prov_jr_str(&r, 0, c->summary, sizeof(c->summary));
 	else if (key_is(k, kn, "number"))
-		c->has_number = jr_int(&r, 0, &c->number) == 0;
+		c->has_number = prov_jr_int(&r, 0, &c->number) == 0;
 	else if (key_is(k, kn, "isStitched"))
 		jr_bool(&r, 0, &c->stitched);
 	else if (key_is(k, kn, "stitched") && jr_is_obj(&r, 0))

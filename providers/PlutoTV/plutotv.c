@@ -80,7 +80,7 @@ static void add_hour(struct dbuf *u, time_t t)
 static int fill(void *arg, struct cat_build *b)
 {
 	struct pluto_fill *f = arg;
-	static const char *const pat[] = { NULL };
+	static const char *const pat[] = {NULL};
 	const char *api = api_url(f->ctx);
 	uint8_t *elem = malloc(ITEM_MAX);
 	struct dbuf url;
@@ -103,7 +103,7 @@ static int fill(void *arg, struct cat_build *b)
 		rc = -ENOMEM;
 	if (!rc) {
 		jscan_init(&f->js, pat, 1, elem, ITEM_MAX, on_channel, f);
-		rc = prov_fetch(f->ctx, (const char *)url.p, prov_timeout(f->ctx), on_bytes, f);
+		rc = prov_fetch(f->ctx, (const char *)url.p, prov_timeout_ms(f->ctx), on_bytes, f);
 		if (!rc)
 			rc = jscan_end(&f->js);
 		if (rc == -ERR_PARSE)
@@ -126,14 +126,14 @@ static int fill(void *arg, struct cat_build *b)
 
 static int pluto_categories(const struct prov_ctx *ctx, struct jw *out)
 {
-	struct pluto_fill f = { .ctx = ctx };
+	struct pluto_fill f = {.ctx = ctx};
 
 	return prov_list_categories(ctx, api_url(ctx), fill, &f, out);
 }
 
 static int pluto_items(const struct prov_ctx *ctx, const char *category, struct jw *out)
 {
-	struct pluto_fill f = { .ctx = ctx };
+	struct pluto_fill f = {.ctx = ctx};
 
 	return prov_list_items(ctx, api_url(ctx), fill, &f, category, out);
 }
@@ -165,15 +165,23 @@ struct qparam {
 static int stitched_url(const char *url, const char *dev, const char *sid, struct dbuf *u)
 {
 	const char *set[][2] = {
-		{ "advertisingId", "" },	  { "appName", "web" },
-		{ "appVersion", "unknown" },	  { "appStoreUrl", "" },
-		{ "architecture", "" },		  { "buildVersion", "" },
-		{ "clientTime", "0" },		  { "deviceDNT", "0" },
-		{ "deviceId", dev },		  { "deviceMake", "Chrome" },
-		{ "deviceModel", "web" },	  { "deviceType", "web" },
-		{ "deviceVersion", "unknown" },	  { "includeExtendedEvents", "false" },
-		{ "sid", sid },			  { "userId", "" },
-		{ "serverSideAds", "true" },
+		{"advertisingId", ""},
+		{"appName", "web"},
+		{"appVersion", "unknown"},
+		{"appStoreUrl", ""},
+		{"architecture", ""},
+		{"buildVersion", ""},
+		{"clientTime", "0"},
+		{"deviceDNT", "0"},
+		{"deviceId", dev},
+		{"deviceMake", "Chrome"},
+		{"deviceModel", "web"},
+		{"deviceType", "web"},
+		{"deviceVersion", "unknown"},
+		{"includeExtendedEvents", "false"},
+		{"sid", sid},
+		{"userId", ""},
+		{"serverSideAds", "true"},
 	};
 	struct qparam q[QPARAMS_MAX + ARRAY_SIZE(set)];
 	const char *qs = strchr(url, '?'), *p;
@@ -187,7 +195,8 @@ static int stitched_url(const char *url, const char *dev, const char *sid, struc
 		if (eq && eq + 1 < e && eq > p) {
 			if (nq >= QPARAMS_MAX)
 				return -ERR_LIMIT;
-			q[nq++] = (struct qparam){ p, eq + 1, (size_t)(eq - p), (size_t)(e - eq - 1) };
+			q[nq++] =
+				(struct qparam){p, eq + 1, (size_t)(eq - p), (size_t)(e - eq - 1)};
 		}
 		if (*e != '&')
 			break;
@@ -202,7 +211,7 @@ static int stitched_url(const char *url, const char *dev, const char *sid, struc
 				break;
 		if (i == nq)
 			nq++;
-		q[i] = (struct qparam){ set[s][0], set[s][1], kn, strlen(set[s][1]) };
+		q[i] = (struct qparam){set[s][0], set[s][1], kn, strlen(set[s][1])};
 	}
 	for (int i = 0; i < nq; i++) {
 		dbuf_add(u, i ? "&" : "?", 1);
@@ -237,11 +246,13 @@ static int pluto_resolve(const struct prov_ctx *ctx, const struct start_args *a,
 		dbuf_add(&u, base, bl);
 		dbuf_adds(&u, "/v1/stitch/embed/hls/channel/");
 		prov_pct_encode(&u, id, strlen(id));
-		dbuf_printf(&u, "/master.m3u8?deviceType=unknown&deviceMake=unknown"
-				"&deviceModel=unknown&deviceVersion=unknown&appVersion=unknown"
-				"&deviceLat=90&deviceLon=0&deviceDNT=TARGETOPT&deviceId=%s"
-				"&advertisingId=%s&sid=%s&us_privacy=1YNY&profileLimit="
-				"&profileFloor=&embedPartner=", dev, dev, sid);
+		dbuf_printf(&u,
+			    "/master.m3u8?deviceType=unknown&deviceMake=unknown"
+			    "&deviceModel=unknown&deviceVersion=unknown&appVersion=unknown"
+			    "&deviceLat=90&deviceLon=0&deviceDNT=TARGETOPT&deviceId=%s"
+			    "&advertisingId=%s&sid=%s&us_privacy=1YNY&profileLimit="
+			    "&profileFloor=&embedPartner=",
+			    dev, dev, sid);
 		rc = u.err;
 	} else if (!host_allowed(ctx, a->url)) {
 		LOG_WARN(LOG_PROV, "PlutoTV: stream host is not Pluto TV's");

@@ -3,14 +3,15 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "net/http.h"
 #include "providers/SamsungTV/samsung_item.h"
 #include "providers/jscan.h"
 #include "providers/putil.h"
 
-#define TITLE_MAX 160
+#define TITLE_MAX (CONFIG_PROVIDER_NAME_MAX + 1) /* programme titles in descriptions */
 
 struct chan {
-	char logo[1024], desc[CONFIG_PROVIDER_DESC_MAX];
+	char logo[HTTP_URL_MAX], desc[CONFIG_PROVIDER_DESC_MAX];
 	long long chno;
 	int has_chno;
 	time_t now_start, next_start, after_next;
@@ -36,7 +37,7 @@ static void programs(struct chan *c, const uint8_t *v, size_t vn, time_t now, js
 		char title[TITLE_MAX];
 
 		if (jr_parse(&r, (const char *)ev, en, toks, ntoks) || !jr_is_arr(&r, 0) ||
-		    jr_int(&r, jr_at(&r, 0, 0), &t) ||
+		    prov_jr_int(&r, jr_at(&r, 0, 0), &t) ||
 		    prov_jr_str(&r, jr_at(&r, 0, 1), title, sizeof(title)) < 0)
 			continue;
 		if (t <= now && (!c->has_now || t >= c->now_start)) {
@@ -55,8 +56,7 @@ static void programs(struct chan *c, const uint8_t *v, size_t vn, time_t now, js
 	}
 }
 
-static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b,
-		     const char *title)
+static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b, const char *title)
 {
 	char head[40], x[6], y[6];
 
@@ -72,12 +72,13 @@ static void epg_line(char *out, size_t cap, const char *what, time_t a, time_t b
 }
 
 int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug_len,
-		       const char *region, const char *stream_prefix, time_t now,
-		       jsmntok_t *toks, int ntoks, struct jw *out, struct samsung_meta *meta)
+		       const char *region, const char *stream_prefix, time_t now, jsmntok_t *toks,
+		       int ntoks, struct jw *out, struct samsung_meta *meta)
 {
 	static const struct chan zero;
 	struct chan c = zero;
-	char desc[CONFIG_PROVIDER_DESC_MAX], url[2048], slug_s[256], quoted[256];
+	char desc[CONFIG_PROVIDER_DESC_MAX], url[HTTP_URL_MAX], slug_s[JSCAN_KEY_MAX + 8],
+		quoted[JSCAN_KEY_MAX + 8];
 	const uint8_t *k, *v;
 	size_t kn, vn, off = 0;
 	struct dbuf u;
@@ -108,15 +109,16 @@ int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug
 		else if (key_is(k, kn, "description"))
 			prov_jr_str(&r, 0, c.desc, sizeof(c.desc));
 		else if (key_is(k, kn, "chno"))
-			c.has_chno = jr_int(&r, 0, &c.chno) == 0;
+			c.has_chno = prov_jr_int(&r, 0, &c.chno) == 0;
 		else if (key_is(k, kn, "logo") && jr_is_str(&r, 0)) {
-			char tmp[1024];
+			char tmp[HTTP_URL_MAX];
 
 			if (prov_jr_str(&r, 0, tmp, sizeof(tmp)) > 0)
 				prov_url_ascii(tmp, strlen(tmp), c.logo, sizeof(c.logo));
 		} else if (key_is(k, kn, "license_url")) {
 			/* any non-empty license URL means Widevine: not recordable */
-			meta->drm = !jr_is_null(&r, 0) && !(jr_is_str(&r, 0) && r.t[0].end == r.t[0].start);
+			meta->drm = !jr_is_null(&r, 0) &&
+				    !(jr_is_str(&r, 0) && r.t[0].end == r.t[0].start);
 		}
 	}
 	if (rc < 0 || !meta->name[0])

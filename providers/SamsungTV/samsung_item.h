@@ -10,7 +10,7 @@
 struct samsung_meta {
 	char group[CONFIG_PROVIDER_NAME_MAX + 1]; /* upstream "group", UTF-8 ("" if none) */
 	char name[CONFIG_PROVIDER_NAME_MAX + 1];  /* display name, UTF-8 */
-	int drm;                                  /* the channel has a license_url */
+	int drm;				  /* the channel has a license_url */
 };
 
 /*
@@ -21,7 +21,7 @@ struct samsung_meta {
  * Returns 1 when written, 0 when the object is unusable, or a negative writer error.
  */
 int samsung_item_build(const uint8_t *p, size_t n, const char *slug, size_t slug_len,
-		       const char *region, const char *stream_prefix, time_t now,
-		       jsmntok_t *toks, int ntoks, struct jw *out, struct samsung_meta *meta);
+		       const char *region, const char *stream_prefix, time_t now, jsmntok_t *toks,
+		       int ntoks, struct jw *out, struct samsung_meta *meta);
 
 #endif

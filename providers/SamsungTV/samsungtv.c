@@ -109,7 +109,7 @@ static int on_bytes(void *arg, const uint8_t *p, size_t n)
 static int fill(void *arg, struct cat_build *b)
 {
 	struct samsung_fill *f = arg;
-	const char *pat[] = { "regions", f->all ? NULL : region(f->ctx), "channels", NULL };
+	const char *pat[] = {"regions", f->all ? NULL : region(f->ctx), "channels", NULL};
 	uint8_t *elem = malloc(ITEM_MAX);
 	int rc = 0;
 
@@ -121,7 +121,7 @@ static int fill(void *arg, struct cat_build *b)
 		rc = -ENOMEM;
 	if (!rc) {
 		jscan_init(&f->js, pat, 4, elem, ITEM_MAX, on_channel, f);
-		rc = prov_fetch(f->ctx, list_url(f->ctx), prov_timeout(f->ctx), on_bytes, f);
+		rc = prov_fetch(f->ctx, list_url(f->ctx), prov_timeout_ms(f->ctx), on_bytes, f);
 		if (!rc)
 			rc = jscan_end(&f->js);
 		if (rc == -ERR_PARSE)
@@ -129,7 +129,8 @@ static int fill(void *arg, struct cat_build *b)
 				 (unsigned long long)f->js.offset);
 	}
 	if (!rc && !cat_build_count(b)) {
-		LOG_WARN(LOG_PROV, "SamsungTV: no channel for region %s in the list", region(f->ctx));
+		LOG_WARN(LOG_PROV, "SamsungTV: no channel for region %s in the list",
+			 region(f->ctx));
 		rc = -ERR_NOT_FOUND;
 	}
 	if (f->js.skipped || f->bad || f->unusable || f->drm)
@@ -191,7 +192,15 @@ static int samsung_resolve(const struct prov_ctx *ctx, const struct start_args *
 	if (!f)
 		return -ENOMEM;
 	fill_init(f, ctx);
-	rc = prov_catalog(ctx, f->src, fill, f, &c);
+	/* any catalogue of this configuration will do, however old: DRM status hardly
+	 * changes, and a start should not wait for a download when one is at hand */
+	rc = ctx->data_dir ? cat_open(ctx->data_dir, &c) : -ENOENT;
+	if (rc == 0 && !cat_src_is(&c, f->src)) {
+		cat_close(&c);
+		rc = -ENOENT;
+	}
+	if (rc)
+		rc = prov_catalog(ctx, f->src, fill, f, &c);
 	free(f);
 	if (rc == 0) {
 		rc = prov_find_url(&c, a->url, &drm);

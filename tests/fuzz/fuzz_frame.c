@@ -33,7 +33,8 @@ static void check_frame(const struct frame_view *v)
 			long long n;
 			int b;
 
-			jr_str(&r, jr_path(&r, args, "provider", "provider_id", NULL), s, sizeof(s));
+			jr_str(&r, jr_path(&r, args, "provider", "provider_id", (const char *)NULL),
+			       s, sizeof(s));
 			jr_int(&r, jr_get(&r, args, "buffering"), &n);
 			jr_bool(&r, jr_get(&r, args, "show_ads"), &b);
 		}
@@ -61,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (;;) {
 			struct frame_view v;
 			size_t used;
-			int r = frame_decode(buf + off, have - off, FUZZ_MAX_FRAME, &v, &used, &need);
+			int r = frame_decode(buf + off, have - off, FUZZ_MAX_FRAME, &v, &used,
+					     &need);
 
 			if (r < 0) {
 				free(buf);

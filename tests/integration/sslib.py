@@ -1,4 +1,5 @@
 """Test helpers: start the real daemon, talk the port-5000 protocol over TCP."""
+import atexit
 import json
 import os
 import shlex
@@ -6,6 +7,7 @@ import signal
 import socket
 import struct
 import subprocess
+import shutil
 import tempfile
 import time
 
@@ -28,6 +30,11 @@ def under_qemu():
     return bool(os.environ.get("SS_WRAP"))
 
 
+def sanitized_build():
+    """True for ASan/valgrind-style builds whose memory use says nothing about ours."""
+    return "asan" in os.environ.get("SS_BIN", "") or bool(os.environ.get("SS_SANITIZED"))
+
+
 class Daemon:
     """One daemon process on a free loopback port, stopped with SIGTERM at the end."""
 
@@ -35,6 +42,8 @@ class Daemon:
                  allowed_roots=None):
         self.port = port or free_port()
         self.tmp = tempfile.mkdtemp(prefix="ss-daemon-")
+        # Kept until the test session ends (tests read the log after stop()), then removed.
+        atexit.register(shutil.rmtree, self.tmp, True)
         self.conf = os.path.join(self.tmp, "streamingserver.conf")
         lines = dict(config or {})
         with open(self.conf, "w") as f:

@@ -419,3 +419,29 @@ def test_allowed_roots_option(make_ctrl_daemon, tmp_path):
     m = c.request("get_categories", {"provider": TEST_PROVIDER, "data_dir": str(root / "d")})
     assert m[0] == "get_categories"
     assert (root / "d" / "_test").is_dir()
+
+
+def test_error_replies_name_the_active_recorder(ctrl_daemon):
+    c = ctrl_daemon.client()
+    c.send("start", start_args("test://live?interval_ms=50&kind=hls_m4s",
+                               rec_dir=ctrl_daemon.rec_dir))
+    c.recv_until("start")
+    c.send("nope")
+    m = c.recv_until("stop")
+    assert is_error(m, "unknown_command") and m[1]["recorder_id"] == "hls_m4s", m
+    c.send("stop")
+    m = c.request("nope")
+    assert is_error(m, "unknown_command") and m[1]["recorder_id"] == "unknown", m
+
+
+def test_provider_quality_from_config_json(make_ctrl_daemon, providers_dir):
+    from fixtures_ctrl import write_provider
+    write_provider(providers_dir, "_test", {"title": "Test", "quality": "1080p"})
+    d = make_ctrl_daemon()
+    c = d.client()
+    # "_"-directories are not listed, but their config.json still gives the quality.
+    ids = [p["provider_id"] for p in c.request("get_providers")[1]["data"]]
+    assert "_test" not in ids
+    c.send("start", start_args(rec_dir=d.rec_dir, provider=dict(TEST_PROVIDER, quality="480p")))
+    assert "quality=1080p" in c.recv_until("start")[1]["url"]
+    c.send("stop")

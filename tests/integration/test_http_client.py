@@ -45,6 +45,7 @@ def test_plain_body_with_content_length(httpd):
     assert out == BODY
 
 
+@pytest.mark.smoke
 def test_chunked_body_with_extensions_and_trailers(httpd):
     httpd.route("/c", Response(body=BODY, chunked=True, chunk_size=1000,
                                chunk_ext=';name="va;lue";x', trailers=[("X-Sum", "1"),
@@ -72,6 +73,7 @@ def test_truncated_gzip_is_an_error(httpd):
     assert rc == 1 and error_name(err) == "protocol"
 
 
+@pytest.mark.smoke
 def test_redirect_chain_relative_and_absolute_keeps_one_connection(httpd):
     httpd.redirect("/r1", "r2", status=301)
     httpd.redirect("/r2", "/dir/../r3", status=302)
@@ -271,6 +273,7 @@ def test_output_file(httpd, tmp_path):
     assert dest.read_bytes() == BODY
 
 
+@pytest.mark.smoke
 def test_cancel_ends_a_blocked_request_quickly(httpd):
     httpd.route("/forever", Response(body=b"x" * 100, stall_at=10, stall=60))
     p = subprocess.Popen(daemon_cmd() + ["--fetch", httpd.url("/forever")],
@@ -284,6 +287,7 @@ def test_cancel_ends_a_blocked_request_quickly(httpd):
     _, err = p.communicate(timeout=5 * SLOW)
     elapsed = time.monotonic() - t
     assert error_name(err.decode()) == "cancelled"
+    print("cancel took %.3f s" % elapsed)
     assert elapsed < (0.2 if not under_qemu() else 1.0), elapsed
 
 
@@ -319,6 +323,7 @@ def test_localhost_name_resolves(httpd):
 
 # ---------------------------------------------------------------- TLS
 
+@pytest.mark.smoke
 def test_https_with_the_right_ca(httpsd):
     httpsd.content("/s.bin", BODY)
     rc, out, err = fetch(httpsd.url("/s.bin", host="localhost"), "--ca", httpsd.ca_file, "-v",
@@ -343,6 +348,7 @@ def test_https_session_resumed_on_reconnect(httpsd):
     assert httpsd.tls_resumed >= 1, "TLS session not resumed"
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("variant", ["wrong_host", "expired", "unknown_ca"])
 def test_bad_certificates_refused(make_httpd, test_ca, variant):
     srv = make_httpd(tls=variant)
@@ -376,3 +382,38 @@ def test_rsa_server_certificate(make_httpd, test_ca):
     srv.content("/x", b"rsa")
     rc, out, err = fetch(srv.url("/x", host="localhost"), "--ca", test_ca.ca_file, expect_rc=0)
     assert out == b"rsa"
+
+
+def test_per_host_rate_limit(httpd):
+    for i in range(4):
+        httpd.redirect("/hop%d" % i, "/hop%d" % (i + 1))
+    httpd.content("/hop4", b"end")
+    t = time.monotonic()
+    rc, out, err = fetch(httpd.url("/hop0"), "--rate", "240", "--burst", "1", expect_rc=0)
+    elapsed = time.monotonic() - t
+    assert out == b"end"
+    # 5 requests, bucket of 1, 4 per second: the last four wait 0.25 s each
+    assert elapsed >= 0.95, elapsed
+    assert elapsed < 3 * SLOW
+
+
+def test_wrong_content_range_is_refused(httpd):
+    httpd.route("/liar", Response(206, BODY[:1000], [("Content-Range", "bytes 0-999/%d" % len(BODY))]))
+    rc, out, err = fetch(httpd.url("/liar"), "-r", "5000-5999")
+    assert rc == 1 and error_name(err) == "protocol"
+    assert out == b""
+
+
+def test_chunked_redirect_and_error_bodies_keep_the_connection(httpd):
+    httpd.route("/cr", Response(302, b"moved " * 100, [("Location", "/after")], chunked=True))
+    httpd.route("/after", lambda rq: Response(503, b"later " * 100, chunked=True)
+                if rq.hit == 1 else Response(200, b"done"))
+    rc, out, err = fetch(httpd.url("/cr"), expect_rc=0)
+    assert out == b"done"
+    assert httpd.connections == 1
+
+
+def test_404_whose_body_breaks_is_still_not_found(httpd):
+    httpd.route("/gone", Response(404, b"x" * 50000, close_at=100))
+    rc, out, err = fetch(httpd.url("/gone"))
+    assert rc == 1 and error_name(err) == "not_found"

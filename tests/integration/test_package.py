@@ -130,6 +130,20 @@ def test_deb_contents(dm920):
     assert tar_read(ctl, "./conffiles").decode().split() == [CONF]
 
 
+def test_systemd_unit_verifies(dm920, tmp_path):
+    """systemd-analyze accepts the unit (only the binary's absence on this host is excused)."""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze not installed")
+    _, data = deb_parts(dm920["deb"])
+    unit = tmp_path / "streamingserver.service"
+    unit.write_bytes(tar_read(data, "./lib/systemd/system/streamingserver.service"))
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                       timeout=60)
+    complaints = [ln for ln in (r.stdout + r.stderr).splitlines()
+                  if ln.strip() and "/usr/bin/streamingserver" not in ln]
+    assert not complaints, complaints
+
+
 def test_ipk_layout_and_contents(dm920):
     """The .ipk is the standard ar of debian-binary, control.tar.gz, data.tar.gz; SysV files."""
     members = pkgtools.ar_members(dm920["ipk"])
@@ -231,8 +245,10 @@ def dpkg_root(tmp_path, arch):
 
 
 def dpkg(root, *args):
-    r = subprocess.run(["dpkg", "--root", root] + list(args), capture_output=True, text=True,
-                       timeout=60)
+    # --log: dpkg's log file is not relative to --root; keep the host's log clean
+    os.makedirs(root + "/var/log", exist_ok=True)
+    r = subprocess.run(["dpkg", "--root", root, "--log", root + "/var/log/dpkg.log"] +
+                       list(args), capture_output=True, text=True, timeout=60)
     return r
 
 
@@ -377,6 +393,18 @@ def test_ipk_init_script_starts_restarts_and_stops_daemon(tmp_path, any_bin):
         r = chroot("/etc/init.d/streamingserver", "status")
         assert r.returncode == 0, r.stdout
         sup, child = read_pids(root)
+        # The daemon reads the providers through the plugin's logo path (prestart's link).
+        c = Client(port, timeout=10)
+        try:
+            reply = c.request("get_providers", {})
+            assert reply[0] == "get_providers", reply
+            assert sorted(p["provider_id"] for p in reply[1]["data"]) == pkgtools.provider_ids()
+        finally:
+            c.close()
+        r = chroot("/etc/init.d/streamingserver", "reload")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_ready(port)
+        assert read_pids(root) == (sup, child), "reload must not restart the daemon"
 
         os.kill(child, signal.SIGKILL)
         t0 = time.monotonic()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fixtures_ctrl import is_error
-from sslib import encode_frame, under_qemu
+from sslib import encode_frame, sanitized_build, under_qemu
 
 
 @pytest.mark.smoke
@@ -149,7 +149,8 @@ def test_ten_megabytes_of_garbage(ctrl_daemon):
         pass
     assert other.request("get_providers")[0] == "get_providers"
     assert ctrl_daemon.proc.poll() is None
-    assert ctrl_daemon.rss_kb() - rss0 < 2048
+    if not sanitized_build():
+        assert ctrl_daemon.rss_kb() - rss0 < 2048
 
 
 def test_garbage_that_looks_like_small_frames(ctrl_daemon):
@@ -178,7 +179,8 @@ def test_rss_unchanged_after_ten_thousand_malformed_frames(ctrl_daemon):
         burst(1000)
     rss1 = ctrl_daemon.rss_kb()
     print("RSS before %d kB, after 10000 malformed frames %d kB" % (rss0, rss1))
-    assert rss1 - rss0 < 256
+    if not sanitized_build():
+        assert rss1 - rss0 < 256
 
 
 def test_client_closing_with_unread_replies(ctrl_daemon):

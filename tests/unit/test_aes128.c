@@ -10,7 +10,7 @@
 #include "core/aes128.h"
 #include "core/err.h"
 
-static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 /* Reference encryption with PKCS#7 padding (mbedTLS directly). */
 static size_t encrypt(const uint8_t *in, size_t n, const uint8_t iv0[16], uint8_t *out)
@@ -57,8 +57,8 @@ static long decrypt_chunked(const uint8_t *ct, size_t n, size_t step, const uint
 
 static void test_chunking(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 15, 16, 17, 188, 1000, 3007 };
-	static const size_t steps[] = { 1, 3, 16, 17, 100, 4096 };
+	static const size_t sizes[] = {0, 1, 15, 16, 17, 188, 1000, 3007};
+	static const size_t steps[] = {1, 3, 16, 17, 100, 4096};
 	uint8_t in[3100], ct[3200], pt[3200], iv[16];
 
 	UNUSED(state);
@@ -83,7 +83,7 @@ static void test_chunking(void **state)
 
 static void test_errors(void **state)
 {
-	uint8_t in[64] = { 0 }, ct[96], pt[128], iv[16] = { 0 }, wrong[16];
+	uint8_t in[64] = {0}, ct[96], pt[128], iv[16] = {0}, wrong[16];
 	size_t ctn;
 
 	UNUSED(state);

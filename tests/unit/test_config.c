@@ -158,9 +158,11 @@ static void test_refcount(void **state)
 
 static void test_args(void **state)
 {
-	char *argv[] = { "--listen", "127.0.0.1", "--port=6001", "--syslog", "--config", "/x.conf",
-			 "--set", "tls_verify=0", "--allowed-roots", "/a:/b", "--log-level", "debug",
-			 "--providers-dir", "/p", "--auth-token", "t", "--data-dir", "/d" };
+	char *argv[] = {"--listen",	   "127.0.0.1", "--port=6001",	"--syslog",
+			"--config",	   "/x.conf",	"--set",	"tls_verify=0",
+			"--allowed-roots", "/a:/b",	"--log-level",	"debug",
+			"--providers-dir", "/p",	"--auth-token", "t",
+			"--data-dir",	   "/d"};
 	struct config *ov = config_new(), *file = config_new();
 	const char *cf = NULL;
 	char err[128];
@@ -190,17 +192,19 @@ static void test_args(void **state)
 
 static void test_args_errors(void **state)
 {
-	char *unknown[] = { "--frobnicate", "1" };
-	char *missing[] = { "--port" };
-	char *badset[] = { "--set", "novalue" };
+	char *unknown[] = {"--frobnicate", "1"};
+	char *missing[] = {"--port"};
+	char *badset[] = {"--set", "novalue"};
 	struct config *ov = config_new();
 	const char *cf = NULL;
 	char err[128];
 
 	(void)state;
-	assert_int_equal(config_parse_args(ov, 2, unknown, &cf, err, sizeof(err)), -ERR_BAD_REQUEST);
+	assert_int_equal(config_parse_args(ov, 2, unknown, &cf, err, sizeof(err)),
+			 -ERR_BAD_REQUEST);
 	assert_non_null(strstr(err, "--frobnicate"));
-	assert_int_equal(config_parse_args(ov, 1, missing, &cf, err, sizeof(err)), -ERR_BAD_REQUEST);
+	assert_int_equal(config_parse_args(ov, 1, missing, &cf, err, sizeof(err)),
+			 -ERR_BAD_REQUEST);
 	assert_int_equal(config_parse_args(ov, 2, badset, &cf, err, sizeof(err)), -ERR_BAD_REQUEST);
 	config_unref(ov);
 }

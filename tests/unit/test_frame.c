@@ -70,7 +70,7 @@ static void test_coalesced(void **state)
 
 static void test_zero_length(void **state)
 {
-	uint8_t buf[4] = { 0, 0, 0, 0 };
+	uint8_t buf[4] = {0, 0, 0, 0};
 	struct frame_view v;
 	size_t used, need;
 
@@ -82,7 +82,7 @@ static void test_zero_length(void **state)
 
 static void test_too_large(void **state)
 {
-	uint8_t max[4] = { 0xff, 0xff, 0xff, 0xff };
+	uint8_t max[4] = {0xff, 0xff, 0xff, 0xff};
 	uint8_t edge[4];
 	struct frame_view v;
 	size_t used, need;
@@ -112,12 +112,9 @@ static void test_put_len(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_frame),
-		cmocka_unit_test(test_partial_byte_by_byte),
-		cmocka_unit_test(test_coalesced),
-		cmocka_unit_test(test_zero_length),
-		cmocka_unit_test(test_too_large),
-		cmocka_unit_test(test_put_len),
+		cmocka_unit_test(test_whole_frame), cmocka_unit_test(test_partial_byte_by_byte),
+		cmocka_unit_test(test_coalesced),   cmocka_unit_test(test_zero_length),
+		cmocka_unit_test(test_too_large),   cmocka_unit_test(test_put_len),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

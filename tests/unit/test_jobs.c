@@ -203,7 +203,7 @@ static void test_cancel_releases_full_queue(void **state)
 
 static int job_cancel_fd_readable(struct job *j, void *arg)
 {
-	struct pollfd p = { .fd = job_cancel_fd(j), .events = POLLIN };
+	struct pollfd p = {.fd = job_cancel_fd(j), .events = POLLIN};
 
 	(void)arg;
 	if (poll(&p, 1, 5000) != 1 || !job_cancelled(j))

@@ -139,7 +139,7 @@ static void test_reader_valid(void **state)
 	assert_int_equal(v, 5);
 	assert_int_equal(jr_bool(&r, jr_get(&r, a, "show_ads"), &b), 0);
 	assert_int_equal(b, 0);
-	assert_true(jr_streq(&r, jr_path(&r, a, "video", "license_url", NULL), "L"));
+	assert_true(jr_streq(&r, jr_path(&r, a, "video", "license_url", (const char *)NULL), "L"));
 	assert_int_equal(jr_get(&r, a, "missing"), -1);
 	assert_int_equal(jr_at(&r, 0, 2), -1);
 	assert_int_equal(jr_str(&r, jr_get(&r, a, "url"), buf, 4), -ERR_TOO_LARGE);
@@ -166,6 +166,35 @@ static void test_reader_invalid(void **state)
 		if (rc == 0)
 			fail_msg("accepted invalid JSON #%zu: %s", i, bad[i]);
 	}
+}
+
+static void test_reader_root_scalars(void **state)
+{
+	jsmntok_t t[4];
+	struct jr r;
+	char buf[8];
+	long long v;
+
+	(void)state;
+	assert_int_equal(parse(" \"abc\" ", &r, t, 4), 0);
+	assert_int_equal(jr_str(&r, 0, buf, sizeof(buf)), 3);
+	assert_int_equal(parse("12", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(parse("null", &r, t, 4), 0);
+	assert_true(jr_is_null(&r, 0));
+	assert_int_equal(parse("-1.5e3", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), 0);
+	assert_int_equal(v, -1500);
+	assert_int_equal(parse("12 x", &r, t, 4), -ERR_PARSE);
+	assert_int_equal(parse("\"a\" \"b\"", &r, t, 4), -ERR_PARSE);
+	/* Out-of-range and fractional numbers are errors, not undefined behaviour. */
+	assert_int_equal(parse("1e300", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
+	assert_int_equal(parse("-1e19", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
+	assert_int_equal(parse("2.5", &r, t, 4), 0);
+	assert_int_equal(jr_int(&r, 0, &v), -ERR_PARSE);
 }
 
 static void test_reader_token_limit(void **state)
@@ -220,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_writer_misuse),
 		cmocka_unit_test(test_reader_valid),
 		cmocka_unit_test(test_reader_invalid),
+		cmocka_unit_test(test_reader_root_scalars),
 		cmocka_unit_test(test_reader_token_limit),
 		cmocka_unit_test(test_translit_truncates),
 		cmocka_unit_test(test_dbuf),

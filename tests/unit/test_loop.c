@@ -63,7 +63,7 @@ static void on_wake(struct loop *l, void *ctx)
 
 static void test_fd_events(void **state)
 {
-	struct rec r = { .del_fd = -1 };
+	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(4, 4, NULL, NULL);
 	int p[2];
 
@@ -92,7 +92,7 @@ static void test_fd_events(void **state)
 
 static void test_delete_during_dispatch(void **state)
 {
-	struct rec r = { .del_fd = -1 };
+	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(4, 4, NULL, NULL);
 	int a[2], b[2];
 
@@ -116,7 +116,7 @@ static void test_delete_during_dispatch(void **state)
 
 static void test_capacity(void **state)
 {
-	struct rec r = { .del_fd = -1 };
+	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(2, 1, NULL, NULL);
 	int p[2], q[2];
 
@@ -126,7 +126,7 @@ static void test_capacity(void **state)
 	assert_int_equal(loop_add(l, p[0], POLLIN, on_read, &r), 0);
 	assert_int_equal(loop_add(l, p[1], POLLOUT, on_read, &r), 0);
 	assert_int_equal(loop_add(l, q[0], POLLIN, on_read, &r), -ERR_LIMIT);
-	struct tctx t = { NULL, 0 };
+	struct tctx t = {NULL, 0};
 
 	assert_true(loop_timer_add(l, 10, on_timer, &t) > 0);
 	assert_int_equal(loop_timer_add(l, 10, on_timer, &t), -ERR_LIMIT);
@@ -141,10 +141,10 @@ static void test_capacity(void **state)
 
 static void test_timers_order_and_delete(void **state)
 {
-	struct rec r = { .del_fd = -1 };
+	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(1, 4, NULL, NULL);
 	int64_t t0 = loop_now_ms();
-	struct tctx t1 = { &r, 1 }, t2 = { &r, 2 }, t3 = { &r, 3 };
+	struct tctx t1 = {&r, 1}, t2 = {&r, 2}, t3 = {&r, 3};
 	int id;
 
 	(void)state;
@@ -172,7 +172,7 @@ static void *waker(void *arg)
 
 static void test_wake_from_thread(void **state)
 {
-	struct rec r = { .del_fd = -1 };
+	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(1, 1, on_wake, &r);
 	pthread_t th;
 	int64_t t0 = loop_now_ms();

@@ -18,17 +18,17 @@ static int view_eq(const char *v, size_t n, const char *s)
 
 static void test_basic(void **state)
 {
-	static const char list[] =
-		"\xef\xbb\xbf#EXTM3U url-tvg=\"http://x/epg.xml\"\n"
-		"#EXTINF:-1 tvg-id=\"das.erste\" tvg-logo=\"http://l/1.png\" group-title=\"News, DE\","
-		"Das Erste HD\n"
-		"#EXTVLCOPT:http-user-agent=foo\n"
-		"http://s/1.m3u8\n"
-		"\n"
-		"#EXTINF:0,Zweites \xc3\x9c\r\n"
-		"#EXTGRP:Vollprogramm\r\n"
-		"https://s/2.m3u8\r\n"
-		"http://s/bare.ts\n";
+	static const char list[] = "\xef\xbb\xbf#EXTM3U url-tvg=\"http://x/epg.xml\"\n"
+				   "#EXTINF:-1 tvg-id=\"das.erste\" tvg-logo=\"http://l/1.png\" "
+				   "group-title=\"News, DE\","
+				   "Das Erste HD\n"
+				   "#EXTVLCOPT:http-user-agent=foo\n"
+				   "http://s/1.m3u8\n"
+				   "\n"
+				   "#EXTINF:0,Zweites \xc3\x9c\r\n"
+				   "#EXTGRP:Vollprogramm\r\n"
+				   "https://s/2.m3u8\r\n"
+				   "http://s/bare.ts\n";
 	const uint8_t *p = (const uint8_t *)list;
 	size_t n = sizeof(list) - 1, off = 0;
 	struct m3u_entry e;

@@ -26,18 +26,19 @@ static int parse_master(const char *s)
 
 static void test_master(void **state)
 {
-	const char *pl = "\xEF\xBB\xBF#EXTM3U\r\n"
-			 "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\",LANGUAGE=\"en\","
-			 "DEFAULT=YES,AUTOSELECT=YES,URI=\"audio/en.m3u8\"\r\n"
-			 "#EXT-X-STREAM-INF:BANDWIDTH=2800000,AVERAGE-BANDWIDTH=2500000,"
-			 "RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=29.970,"
-			 "AUDIO=\"aud\"\r\n"
-			 "720p/index.m3u8\r\n"
-			 "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"iframe.m3u8\"\r\n"
-			 "#EXT-X-UNKNOWN-TAG:FOO=1\r\n"
-			 "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\r\n"
-			 "\r\n"
-			 "360p/index.m3u8\r\n";
+	const char *pl =
+		"\xEF\xBB\xBF#EXTM3U\r\n"
+		"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\",LANGUAGE=\"en\","
+		"DEFAULT=YES,AUTOSELECT=YES,URI=\"audio/en.m3u8\"\r\n"
+		"#EXT-X-STREAM-INF:BANDWIDTH=2800000,AVERAGE-BANDWIDTH=2500000,"
+		"RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=29.970,"
+		"AUDIO=\"aud\"\r\n"
+		"720p/index.m3u8\r\n"
+		"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"iframe.m3u8\"\r\n"
+		"#EXT-X-UNKNOWN-TAG:FOO=1\r\n"
+		"#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\r\n"
+		"\r\n"
+		"360p/index.m3u8\r\n";
 
 	UNUSED(state);
 	assert_int_equal(m3u8_probe((const uint8_t *)pl, strlen(pl)), M3U8_MASTER);
@@ -81,7 +82,8 @@ static void test_master_cap(void **state)
 	UNUSED(state);
 	o += (size_t)sprintf(pl, "#EXTM3U\n");
 	for (int i = 0; i <= CONFIG_HLS_MAX_VARIANTS; i++)
-		o += (size_t)sprintf(pl + o, "#EXT-X-STREAM-INF:BANDWIDTH=%d\nv%d.m3u8\n", i + 1, i);
+		o += (size_t)sprintf(pl + o, "#EXT-X-STREAM-INF:BANDWIDTH=%d\nv%d.m3u8\n", i + 1,
+				     i);
 	assert_int_equal(parse_master(pl), -ERR_LIMIT);
 	assert_non_null(strstr(err, "CONFIG_HLS_MAX_VARIANTS"));
 	free(pl);
@@ -89,28 +91,29 @@ static void test_master_cap(void **state)
 
 static void test_media_tags(void **state)
 {
-	const char *pl = "#EXTM3U\n"
-			 "#EXT-X-VERSION:4\n"
-			 "#EXT-X-TARGETDURATION:6\n"
-			 "#EXT-X-MEDIA-SEQUENCE:100\n"
-			 "#EXT-X-DISCONTINUITY-SEQUENCE:7\n"
-			 "#EXT-X-PLAYLIST-TYPE:VOD\n"
-			 "#EXT-X-START:TIME-OFFSET=-12.5,PRECISE=YES\n"
-			 "#EXT-X-KEY:METHOD=AES-128,URI=\"k1.key\",IV=0x000102030405060708090a0b0c0d0e0f\n"
-			 "#EXT-X-PROGRAM-DATE-TIME:2026-01-02T03:04:05.678Z\n"
-			 "#EXTINF:6.006,title one\n"
-			 "seg100.ts\n"
-			 "#EXT-X-DISCONTINUITY\n"
-			 "#EXT-X-CUE-OUT:30\n"
-			 "#EXT-X-DATERANGE:ID=\"ad1\",START-DATE=\"2026-01-02T03:04:11Z\","
-			 "PLANNED-DURATION=30.0,SCTE35-OUT=0xFC\n"
-			 "#EXTINF:5,\n"
-			 "seg101.ts\n"
-			 "#EXT-X-KEY:METHOD=NONE\n"
-			 "#EXT-X-CUE-IN\n"
-			 "#EXTINF:4.5\n"
-			 "seg102.ts\n"
-			 "#EXT-X-ENDLIST\n";
+	const char *pl =
+		"#EXTM3U\n"
+		"#EXT-X-VERSION:4\n"
+		"#EXT-X-TARGETDURATION:6\n"
+		"#EXT-X-MEDIA-SEQUENCE:100\n"
+		"#EXT-X-DISCONTINUITY-SEQUENCE:7\n"
+		"#EXT-X-PLAYLIST-TYPE:VOD\n"
+		"#EXT-X-START:TIME-OFFSET=-12.5,PRECISE=YES\n"
+		"#EXT-X-KEY:METHOD=AES-128,URI=\"k1.key\",IV=0x000102030405060708090a0b0c0d0e0f\n"
+		"#EXT-X-PROGRAM-DATE-TIME:2026-01-02T03:04:05.678Z\n"
+		"#EXTINF:6.006,title one\n"
+		"seg100.ts\n"
+		"#EXT-X-DISCONTINUITY\n"
+		"#EXT-X-CUE-OUT:30\n"
+		"#EXT-X-DATERANGE:ID=\"ad1\",START-DATE=\"2026-01-02T03:04:11Z\","
+		"PLANNED-DURATION=30.0,SCTE35-OUT=0xFC\n"
+		"#EXTINF:5,\n"
+		"seg101.ts\n"
+		"#EXT-X-KEY:METHOD=NONE\n"
+		"#EXT-X-CUE-IN\n"
+		"#EXTINF:4.5\n"
+		"seg102.ts\n"
+		"#EXT-X-ENDLIST\n";
 
 	UNUSED(state);
 	assert_int_equal(m3u8_probe((const uint8_t *)pl, strlen(pl)), M3U8_MEDIA);
@@ -164,9 +167,10 @@ static void test_byterange(void **state)
 	assert_int_equal(media->seg[0].map, 0);
 	assert_int_equal(media->maps[0].len, 720);
 	assert_false(media->endlist);
-	assert_int_equal(parse_media("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n"
-				     "#EXT-X-BYTERANGE:10\na.ts\n#EXTINF:4,\n#EXT-X-BYTERANGE:10\nb.ts\n"),
-			 -ERR_PARSE);
+	assert_int_equal(
+		parse_media("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n"
+			    "#EXT-X-BYTERANGE:10\na.ts\n#EXTINF:4,\n#EXT-X-BYTERANGE:10\nb.ts\n"),
+		-ERR_PARSE);
 }
 
 static void test_drm_keys(void **state)
@@ -177,11 +181,12 @@ static void test_drm_keys(void **state)
 				     "\"com.apple.streamingkeydelivery\"\n#EXTINF:4,\na.ts\n"),
 			 0);
 	assert_true(media->has_drm);
-	assert_int_equal(parse_media("#EXTM3U\n#EXT-X-TARGETDURATION:4\n"
-				     "#EXT-X-KEY:METHOD=AES-128,URI=\"data:text/plain;base64,AAAA\","
-				     "KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\"\n"
-				     "#EXTINF:4,\na.ts\n"),
-			 0);
+	assert_int_equal(
+		parse_media("#EXTM3U\n#EXT-X-TARGETDURATION:4\n"
+			    "#EXT-X-KEY:METHOD=AES-128,URI=\"data:text/plain;base64,AAAA\","
+			    "KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\"\n"
+			    "#EXTINF:4,\na.ts\n"),
+		0);
 	assert_true(media->has_drm);
 	/* An identity key next to a DRM alternative: the identity key wins, no DRM. */
 	assert_int_equal(parse_media("#EXTM3U\n#EXT-X-TARGETDURATION:4\n"
@@ -308,11 +313,11 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_master),	    cmocka_unit_test(test_master_errors),
-		cmocka_unit_test(test_master_cap),  cmocka_unit_test(test_media_tags),
-		cmocka_unit_test(test_byterange),   cmocka_unit_test(test_drm_keys),
+		cmocka_unit_test(test_master),	     cmocka_unit_test(test_master_errors),
+		cmocka_unit_test(test_master_cap),   cmocka_unit_test(test_media_tags),
+		cmocka_unit_test(test_byterange),    cmocka_unit_test(test_drm_keys),
 		cmocka_unit_test(test_key_rotation), cmocka_unit_test(test_media_errors),
-		cmocka_unit_test(test_segment_cap), cmocka_unit_test(test_attr_iter),
+		cmocka_unit_test(test_segment_cap),  cmocka_unit_test(test_attr_iter),
 		cmocka_unit_test(test_truncations),
 	};
 

@@ -35,16 +35,21 @@ static int setup(void **state)
 	struct tree *t = calloc(1, sizeof(*t));
 	FILE *f;
 
-	strcpy(t->base, "/tmp/ss-paths-XXXXXX");
-	if (!mkdtemp(t->base))
+	if (!t)
 		return -1;
+	strcpy(t->base, "/tmp/ss-paths-XXXXXX");
+	if (!mkdtemp(t->base)) {
+		free(t);
+		return -1;
+	}
 	mkdir(p(t, "root"), 0755);
 	mkdir(p(t, "root/ok"), 0755);
 	mkdir(p(t, "outside"), 0755);
 	symlink(p(t, "outside"), p(t, "root/link"));
 	symlink(p(t, "root"), p(t, "rootlink"));
 	f = fopen(p(t, "root/file"), "w");
-	fclose(f);
+	if (f)
+		fclose(f);
 	/* A missing root is ignored, the real one follows it. */
 	snprintf(t->roots, sizeof(t->roots), "/nonexistent-root:%s", p(t, "root"));
 	realpath(p(t, "root"), t->root);
@@ -110,11 +115,10 @@ static void test_confine_missing(void **state)
 			 -ENOENT);
 	assert_int_equal(paths_confine(t->roots, p(t, "outside/missing"), 1, out, sizeof(out)),
 			 -ERR_PATH_DENIED);
-	assert_int_equal(paths_confine(t->roots, p(t, "root/missing/../../outside/x"), 1, out,
-				       sizeof(out)),
-			 -ERR_PATH_DENIED);
-	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 1, out, sizeof(out)),
-			 -ENOTDIR);
+	assert_int_equal(
+		paths_confine(t->roots, p(t, "root/missing/../../outside/x"), 1, out, sizeof(out)),
+		-ERR_PATH_DENIED);
+	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 1, out, sizeof(out)), -ENOTDIR);
 	assert_int_equal(paths_confine(t->roots, p(t, "root/file"), 0, out, sizeof(out)), 0);
 }
 
@@ -156,9 +160,9 @@ static void test_mkdirs_escapes(void **state)
 	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/link/x"), "id", out, sizeof(out)),
 			 -ERR_PATH_DENIED);
 	assert_int_equal(stat(p(t, "outside/x"), &st), -1);
-	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/new/../../outside"), "id", out,
-				      sizeof(out)),
-			 -ERR_PATH_DENIED);
+	assert_int_equal(
+		paths_mkdirs(t->roots, p(t, "root/new/../../outside"), "id", out, sizeof(out)),
+		-ERR_PATH_DENIED);
 	assert_int_equal(stat(p(t, "root/new"), &st), -1);
 	assert_int_equal(paths_mkdirs(t->roots, p(t, "root/ok"), "..", out, sizeof(out)),
 			 -ERR_PATH_DENIED);
@@ -176,12 +180,9 @@ static void test_mkdirs_escapes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_confine_inside),
-		cmocka_unit_test(test_confine_escapes),
-		cmocka_unit_test(test_confine_missing),
-		cmocka_unit_test(test_root_symlink),
-		cmocka_unit_test(test_mkdirs),
-		cmocka_unit_test(test_mkdirs_escapes),
+		cmocka_unit_test(test_confine_inside),	cmocka_unit_test(test_confine_escapes),
+		cmocka_unit_test(test_confine_missing), cmocka_unit_test(test_root_symlink),
+		cmocka_unit_test(test_mkdirs),		cmocka_unit_test(test_mkdirs_escapes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,16 +49,22 @@ static void test_pluto_item(void **state)
 	const time_t now = 1714559400;
 	const char *ch =
 		"{\"_id\":\"5ddbf866b1862a0009a0648e\",\"name\":\"Pluto TV Kom\\u00f6die\","
-		"\"slug\":\"komoedie\",\"number\":\"512\",\"category\":\"Kom\\u00f6die & Spa\\u00df\","
+		"\"slug\":\"komoedie\",\"number\":\"512\",\"category\":\"Kom\\u00f6die & "
+		"Spa\\u00df\","
 		"\"summary\":\"Lachen\",\"isStitched\":true,\"unknown\":[{\"deep\":[[[]]]}],"
 		"\"stitched\":{\"urls\":[{\"type\":\"hls\",\"url\":"
-		"\"https://st.pluto.tv/stitch/hls/channel/5ddbf866b1862a0009a0648e/master.m3u8?x=\\u00e4 b\"}],"
+		"\"https://st.pluto.tv/stitch/hls/channel/5ddbf866b1862a0009a0648e/"
+		"master.m3u8?x=\\u00e4 b\"}],"
 		"\"sessionURL\":\"https://x\"},"
-		"\"logo\":{\"path\":\"http://img/logo.png\"},\"colorLogoPNG\":{\"path\":\"http://img/c.png\"},"
+		"\"logo\":{\"path\":\"http://img/logo.png\"},\"colorLogoPNG\":{\"path\":\"http://"
+		"img/c.png\"},"
 		"\"timelines\":["
-		"{\"start\":\"2024-05-01T10:00:00.000Z\",\"stop\":\"2024-05-01T11:00:00.000Z\",\"title\":\"Jetzt \\u00e4\"},"
-		"{\"start\":\"2024-05-01T12:00:00.000Z\",\"stop\":\"2024-05-01T13:00:00.000Z\",\"title\":\"Later\"},"
-		"{\"start\":\"2024-05-01T11:00:00.000Z\",\"stop\":\"2024-05-01T12:00:00.000Z\",\"title\":\"Danach\"},"
+		"{\"start\":\"2024-05-01T10:00:00.000Z\",\"stop\":\"2024-05-01T11:00:00.000Z\","
+		"\"title\":\"Jetzt \\u00e4\"},"
+		"{\"start\":\"2024-05-01T12:00:00.000Z\",\"stop\":\"2024-05-01T13:00:00.000Z\","
+		"\"title\":\"Later\"},"
+		"{\"start\":\"2024-05-01T11:00:00.000Z\",\"stop\":\"2024-05-01T12:00:00.000Z\","
+		"\"title\":\"Danach\"},"
 		"{\"start\":\"bogus\",\"stop\":\"2024-05-01T12:00:00.000Z\",\"title\":\"X\"},"
 		"{\"title\":\"no times\"}]}";
 	struct pluto_meta m;
@@ -69,9 +75,12 @@ static void test_pluto_item(void **state)
 	(void)state;
 	dbuf_init(&b, 16384);
 	jw_init(&w, &b);
-	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m), 1);
-	assert_string_equal(m.name, "Pluto TV Kom\xc3\xb6" "die");
-	assert_string_equal(m.category, "Kom\xc3\xb6" "die & Spa\xc3\x9f");
+	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m),
+			 1);
+	assert_string_equal(m.name, "Pluto TV Kom\xc3\xb6"
+				    "die");
+	assert_string_equal(m.category, "Kom\xc3\xb6"
+					"die & Spa\xc3\x9f");
 	assert_string_equal(field((char *)b.p, "url", v, sizeof(v)),
 			    "https://st.pluto.tv/stitch/hls/channel/5ddbf866b1862a0009a0648e/"
 			    "master.m3u8?x=%C3%A4%20b");
@@ -89,18 +98,23 @@ static void test_pluto_item(void **state)
 	dbuf_init(&b, 16384);
 	jw_init(&w, &b);
 	ch = "{\"_id\":\"a\",\"name\":\"N\",\"isStitched\":false}";
-	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m), 0);
+	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m),
+			 0);
 	ch = "{\"_id\":\"a\",\"name\":\"N\",\"isStitched\":true,\"stitched\":{\"urls\":[]}}";
-	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m), 0);
+	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m),
+			 0);
 	ch = "[1,2]";
-	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m), 0);
+	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m),
+			 0);
 	ch = "{\"_id\":\"a\",\"name\":";
-	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m), 0);
+	assert_int_equal(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m),
+			 0);
 	/* the output cap: a writer error comes back negative */
 	dbuf_free(&b);
 	dbuf_init(&b, 16);
 	jw_init(&w, &b);
-	ch = "{\"_id\":\"a\",\"name\":\"N\",\"stitched\":{\"urls\":[{\"url\":\"http://p/channel/a/m\"}]}}";
+	ch = "{\"_id\":\"a\",\"name\":\"N\",\"stitched\":{\"urls\":[{\"url\":\"http://p/channel/a/"
+	     "m\"}]}}";
 	assert_true(pluto_item_build((const uint8_t *)ch, strlen(ch), now, toks, 512, &w, &m) < 0);
 	dbuf_free(&b);
 }
@@ -110,15 +124,18 @@ static void test_pluto_channel_id(void **state)
 	char id[64];
 
 	(void)state;
-	assert_int_equal(pluto_channel_id("https://x.pluto.tv/stitch/hls/channel/5ddbf866b1/master.m3u8?a=b",
-					  id, sizeof(id)), 0);
+	assert_int_equal(
+		pluto_channel_id("https://x.pluto.tv/stitch/hls/channel/5ddbf866b1/master.m3u8?a=b",
+				 id, sizeof(id)),
+		0);
 	assert_string_equal(id, "5ddbf866b1");
 	assert_int_equal(pluto_channel_id("5ddbf866b1862a0009a0648e", id, sizeof(id)), 0);
 	assert_int_equal(pluto_channel_id("invalid", id, sizeof(id)), 0); /* a bare id shape */
 	assert_int_equal(pluto_channel_id("http://evil/x", id, sizeof(id)), -ERR_NOT_FOUND);
 	assert_int_equal(pluto_channel_id("http://h/channel/../../etc", id, sizeof(id)),
 			 -ERR_NOT_FOUND);
-	assert_int_equal(pluto_channel_id("http://h/channel/a%2F/x", id, sizeof(id)), -ERR_NOT_FOUND);
+	assert_int_equal(pluto_channel_id("http://h/channel/a%2F/x", id, sizeof(id)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(pluto_channel_id("", id, sizeof(id)), -ERR_NOT_FOUND);
 }
 
@@ -159,12 +176,14 @@ static void test_samsung_item(void **state)
 	dbuf_init(&b, 16384);
 	jw_init(&w, &b);
 	ch = "{\"name\":\"X\",\"license_url\":null}";
-	assert_int_equal(samsung_item_build((const uint8_t *)ch, strlen(ch), "S", 1, "de", "p-", now,
-					    toks, 512, &w, &m), 1);
+	assert_int_equal(samsung_item_build((const uint8_t *)ch, strlen(ch), "S", 1, "de", "p-",
+					    now, toks, 512, &w, &m),
+			 1);
 	assert_int_equal(m.drm, 0);
 	ch = "{\"chno\":1}"; /* no name */
-	assert_int_equal(samsung_item_build((const uint8_t *)ch, strlen(ch), "S", 1, "de", "p-", now,
-					    toks, 512, &w, &m), 0);
+	assert_int_equal(samsung_item_build((const uint8_t *)ch, strlen(ch), "S", 1, "de", "p-",
+					    now, toks, 512, &w, &m),
+			 0);
 	dbuf_free(&b);
 }
 
@@ -174,7 +193,8 @@ static void test_classify(void **state)
 	uint8_t ts[400];
 	const char *live = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6,\na.ts\n";
 	const char *vod = "#EXTM3U\n#EXTINF:6,\na.ts\n#EXT-X-ENDLIST\n";
-	const char *master = "\xef\xbb\xbf#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n  low/index.m3u8 \n";
+	const char *master =
+		"\xef\xbb\xbf#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n  low/index.m3u8 \n";
 
 	(void)state;
 	assert_int_equal(iptv_classify((const uint8_t *)live, strlen(live), 1, "", var, 256),
@@ -186,7 +206,9 @@ static void test_classify(void **state)
 	assert_int_equal(iptv_classify((const uint8_t *)master, strlen(master), 1, "", var, 256),
 			 IPTV_HLS_MASTER);
 	assert_string_equal(var, "low/index.m3u8");
-	assert_int_equal(iptv_classify((const uint8_t *)"\0\0\0\x20" "ftypisom", 12, 0, "", var, 256),
+	assert_int_equal(iptv_classify((const uint8_t *)"\0\0\0\x20"
+							"ftypisom",
+				       12, 0, "", var, 256),
 			 IPTV_MP4);
 	memset(ts, 0xff, sizeof(ts));
 	ts[0] = ts[188] = ts[376] = 0x47;
@@ -232,7 +254,8 @@ static void test_helpers(void **state)
 	assert_int_equal(prov_url_host("http:///x", out, sizeof(out)), -ERR_BAD_REQUEST);
 	assert_false(prov_is_http_url("file:///etc/passwd"));
 
-	assert_int_equal(prov_url_join("http://h:1/a/b/c.m3u8?q=/x", "v/i.m3u8", out, sizeof(out)), 0);
+	assert_int_equal(prov_url_join("http://h:1/a/b/c.m3u8?q=/x", "v/i.m3u8", out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "http://h:1/a/b/v/i.m3u8");
 	assert_int_equal(prov_url_join("http://h:1/a/b/c.m3u8", "/r.m3u8", out, sizeof(out)), 0);
 	assert_string_equal(out, "http://h:1/r.m3u8");
@@ -271,10 +294,8 @@ static void test_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pluto_item),
-		cmocka_unit_test(test_pluto_channel_id),
-		cmocka_unit_test(test_samsung_item),
-		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_pluto_item),   cmocka_unit_test(test_pluto_channel_id),
+		cmocka_unit_test(test_samsung_item), cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_helpers),
 	};
 

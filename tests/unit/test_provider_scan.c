@@ -54,8 +54,9 @@ static int scan(const char *doc, const char *const *pat, int npat, size_t step, 
 
 static void test_top_array(void **state)
 {
-	static const char *const pat[] = { NULL };
-	const char *doc = " [ {\"a\": [1, {\"b\": \"]}\\\"\"}]}, \"str\\\"\", 12.5e3 , true,null,{}]\n";
+	static const char *const pat[] = {NULL};
+	const char *doc =
+		" [ {\"a\": [1, {\"b\": \"]}\\\"\"}]}, \"str\\\"\", 12.5e3 , true,null,{}]\n";
 	struct got g;
 
 	(void)state;
@@ -73,8 +74,8 @@ static void test_top_array(void **state)
 
 static void test_nested_path(void **state)
 {
-	static const char *const de[] = { "regions", "de", "channels", NULL };
-	static const char *const all[] = { "regions", NULL, "channels", NULL };
+	static const char *const de[] = {"regions", "de", "channels", NULL};
+	static const char *const all[] = {"regions", NULL, "channels", NULL};
 	const char *doc = "{\"x\":{\"channels\":{\"no\":1}},\"regions\":{"
 			  "\"at\":{\"name\":\"A\",\"channels\":{\"AT1\":{\"n\":\"a1\"}}},"
 			  "\"de\":{\"channels\":{\"DE1\":{\"n\":\"d1\"},\"DE2\":{\"n\":[\"d2\"]}},"
@@ -93,7 +94,7 @@ static void test_nested_path(void **state)
 
 static void test_too_big_and_broken(void **state)
 {
-	static const char *const pat[] = { NULL };
+	static const char *const pat[] = {NULL};
 	struct got g;
 	unsigned skipped;
 

@@ -13,49 +13,49 @@ static const char *const rfc_base = "http://a/b/c/d;p?q";
 
 /* RFC 3986 §5.4.1 (normal) and §5.4.2 (abnormal), strict parser. */
 static const char *const rfc_examples[][2] = {
-	{ "g:h", "g:h" },
-	{ "g", "http://a/b/c/g" },
-	{ "./g", "http://a/b/c/g" },
-	{ "g/", "http://a/b/c/g/" },
-	{ "/g", "http://a/g" },
-	{ "//g", "http://g" },
-	{ "?y", "http://a/b/c/d;p?y" },
-	{ "g?y", "http://a/b/c/g?y" },
-	{ "#s", "http://a/b/c/d;p?q#s" },
-	{ "g#s", "http://a/b/c/g#s" },
-	{ "g?y#s", "http://a/b/c/g?y#s" },
-	{ ";x", "http://a/b/c/;x" },
-	{ "g;x", "http://a/b/c/g;x" },
-	{ "g;x?y#s", "http://a/b/c/g;x?y#s" },
-	{ "", "http://a/b/c/d;p?q" },
-	{ ".", "http://a/b/c/" },
-	{ "./", "http://a/b/c/" },
-	{ "..", "http://a/b/" },
-	{ "../", "http://a/b/" },
-	{ "../g", "http://a/b/g" },
-	{ "../..", "http://a/" },
-	{ "../../", "http://a/" },
-	{ "../../g", "http://a/g" },
+	{"g:h", "g:h"},
+	{"g", "http://a/b/c/g"},
+	{"./g", "http://a/b/c/g"},
+	{"g/", "http://a/b/c/g/"},
+	{"/g", "http://a/g"},
+	{"//g", "http://g"},
+	{"?y", "http://a/b/c/d;p?y"},
+	{"g?y", "http://a/b/c/g?y"},
+	{"#s", "http://a/b/c/d;p?q#s"},
+	{"g#s", "http://a/b/c/g#s"},
+	{"g?y#s", "http://a/b/c/g?y#s"},
+	{";x", "http://a/b/c/;x"},
+	{"g;x", "http://a/b/c/g;x"},
+	{"g;x?y#s", "http://a/b/c/g;x?y#s"},
+	{"", "http://a/b/c/d;p?q"},
+	{".", "http://a/b/c/"},
+	{"./", "http://a/b/c/"},
+	{"..", "http://a/b/"},
+	{"../", "http://a/b/"},
+	{"../g", "http://a/b/g"},
+	{"../..", "http://a/"},
+	{"../../", "http://a/"},
+	{"../../g", "http://a/g"},
 	/* abnormal */
-	{ "../../../g", "http://a/g" },
-	{ "../../../../g", "http://a/g" },
-	{ "/./g", "http://a/g" },
-	{ "/../g", "http://a/g" },
-	{ "g.", "http://a/b/c/g." },
-	{ ".g", "http://a/b/c/.g" },
-	{ "g..", "http://a/b/c/g.." },
-	{ "..g", "http://a/b/c/..g" },
-	{ "./../g", "http://a/b/g" },
-	{ "./g/.", "http://a/b/c/g/" },
-	{ "g/./h", "http://a/b/c/g/h" },
-	{ "g/../h", "http://a/b/c/h" },
-	{ "g;x=1/./y", "http://a/b/c/g;x=1/y" },
-	{ "g;x=1/../y", "http://a/b/c/y" },
-	{ "g?y/./x", "http://a/b/c/g?y/./x" },
-	{ "g?y/../x", "http://a/b/c/g?y/../x" },
-	{ "g#s/./x", "http://a/b/c/g#s/./x" },
-	{ "g#s/../x", "http://a/b/c/g#s/../x" },
-	{ "http:g", "http:g" },
+	{"../../../g", "http://a/g"},
+	{"../../../../g", "http://a/g"},
+	{"/./g", "http://a/g"},
+	{"/../g", "http://a/g"},
+	{"g.", "http://a/b/c/g."},
+	{".g", "http://a/b/c/.g"},
+	{"g..", "http://a/b/c/g.."},
+	{"..g", "http://a/b/c/..g"},
+	{"./../g", "http://a/b/g"},
+	{"./g/.", "http://a/b/c/g/"},
+	{"g/./h", "http://a/b/c/g/h"},
+	{"g/../h", "http://a/b/c/h"},
+	{"g;x=1/./y", "http://a/b/c/g;x=1/y"},
+	{"g;x=1/../y", "http://a/b/c/y"},
+	{"g?y/./x", "http://a/b/c/g?y/./x"},
+	{"g?y/../x", "http://a/b/c/g?y/../x"},
+	{"g#s/./x", "http://a/b/c/g#s/./x"},
+	{"g#s/../x", "http://a/b/c/g#s/../x"},
+	{"http:g", "http:g"},
 };
 
 static void test_rfc3986_examples(void **state)
@@ -127,19 +127,23 @@ static void test_http_parse(void **state)
 	assert_false(h.tls);
 	assert_int_equal(h.port, 80);
 	assert_string_equal(h.host, "example.com");
-	assert_int_equal(h.target.n, 8);
-	assert_memory_equal(h.target.p, "/a/b?c=d", 8);
+	assert_int_equal(h.path.n, 4);
+	assert_memory_equal(h.path.p, "/a/b", 4);
+	assert_int_equal(h.query.n, 3);
+	assert_memory_equal(h.query.p, "c=d", 3);
 	assert_memory_equal(h.hostport.p, "Example.com", h.hostport.n);
 
 	assert_int_equal(url_http_parse("https://[::1]:8443", &h), 0);
 	assert_true(h.tls && h.ipv6);
 	assert_int_equal(h.port, 8443);
 	assert_string_equal(h.host, "::1");
-	assert_int_equal(h.target.n, 1);
+	assert_int_equal(h.path.n, 0);
+	assert_null(h.query.p);
 	assert_memory_equal(h.hostport.p, "[::1]:8443", h.hostport.n);
 
 	assert_int_equal(url_http_parse("https://h?q=1", &h), 0);
-	assert_int_equal(h.target.n, 1); /* "/" then the query is appended by the caller */
+	assert_int_equal(h.path.n, 0);
+	assert_memory_equal(h.query.p, "q=1", 3);
 
 	assert_int_equal(url_http_parse("ftp://h/", &h), -ERR_UNSUPPORTED);
 	assert_int_equal(url_http_parse("/relative", &h), -ERR_PARSE);
@@ -201,7 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc3986_examples), cmocka_unit_test(test_resolve_hls_cases),
 		cmocka_unit_test(test_parse_components), cmocka_unit_test(test_http_parse),
-		cmocka_unit_test(test_dot_segments),     cmocka_unit_test(test_encode_decode_query),
+		cmocka_unit_test(test_dot_segments),	 cmocka_unit_test(test_encode_decode_query),
 		cmocka_unit_test(test_serialize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

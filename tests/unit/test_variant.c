@@ -14,7 +14,8 @@ static const char ladder[] =
 	"#EXTM3U\n"
 	"#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.4d401e,mp4a.40.2\"\n"
 	"360.m3u8\n"
-	"#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS=\"avc1.640028,mp4a.40.2\"\n"
+	"#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS=\"avc1.640028,mp4a.40."
+	"2\"\n"
 	"1080.m3u8\n"
 	"#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\"\n"
 	"720.m3u8\n"
@@ -39,10 +40,11 @@ static const char *pick(const char *quality, const struct hls_caps *c)
 
 static void test_quality(void **state)
 {
-	struct hls_caps c = { .h264 = 1, .aac = 1, .ac3 = 1, .max_height = 1080 };
+	struct hls_caps c = {.h264 = 1, .aac = 1, .ac3 = 1, .max_height = 1080};
 
 	UNUSED(state);
-	assert_int_equal(m3u8_parse_master((const uint8_t *)ladder, strlen(ladder), &m, NULL, 0), 0);
+	assert_int_equal(m3u8_parse_master((const uint8_t *)ladder, strlen(ladder), &m, NULL, 0),
+			 0);
 	assert_string_equal(pick("best", &c), "1080.m3u8");
 	assert_string_equal(pick("1080p", &c), "1080.m3u8");
 	assert_string_equal(pick("720p", &c), "720.m3u8");
@@ -88,7 +90,8 @@ static void test_quality_words(void **state)
 static void test_same(void **state)
 {
 	UNUSED(state);
-	assert_int_equal(m3u8_parse_master((const uint8_t *)ladder, strlen(ladder), &m, NULL, 0), 0);
+	assert_int_equal(m3u8_parse_master((const uint8_t *)ladder, strlen(ladder), &m, NULL, 0),
+			 0);
 	assert_int_equal(hls_variant_same(&m, 1280, 720, 2700000, "avc1.64001f,mp4a.40.2"), 2);
 	assert_int_equal(hls_variant_same(&m, 1280, 720, 1, NULL), 2);
 	assert_int_equal(hls_variant_same(&m, 1024, 576, 1, NULL), -1);

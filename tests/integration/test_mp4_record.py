@@ -1,0 +1,114 @@
+"""User stories of the progressive MP4 recorder and raw MPEG-TS streams, via --record."""
+import struct
+
+from fixtures_http import Response, ranged
+from fixtures_media import probe, record, sections, tscheck
+
+
+def top_boxes(path):
+    """[(type, offset, size)] of the top-level boxes of an MP4 file."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+    while pos + 8 <= len(data):
+        size, typ = struct.unpack(">I4s", data[pos:pos + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+        elif size == 0:
+            size = len(data) - pos
+        out.append((typ.decode("latin-1"), pos, size))
+        if size < 8:
+            break
+        pos += size
+    return out
+
+
+def check_mp4(path, expected=10.0):
+    dur, err = probe(path)
+    assert err == "", err
+    assert abs(dur - expected) < 0.5, dur
+    types = [t for t, _, _ in top_boxes(path)]
+    assert types.index("moov") < types.index("mdat"), types
+
+
+def test_mp4_faststart_file(media, httpd, tmp_path):
+    path = media.mp4(faststart=True)
+    httpd.content("/movie.mp4", open(path, "rb").read(), "video/mp4")
+    r = record(httpd.url("/movie.mp4"), tmp_path)
+    assert r.rc == 0, r
+    assert r.stop["reason"] == "complete"
+    assert len(r.starts) == 1
+    assert r.starts[0]["recorder_id"] == "mp4"
+    assert r.starts[0]["rec_file"] == str(tmp_path / "stream_0.mp4")
+    assert open(tmp_path / "stream_0.mp4", "rb").read() == open(path, "rb").read()
+    assert any("mp4" in e["msg"] and "%" in e["msg"] for e in r.of("log"))
+
+
+def test_mp4_moov_at_end_is_rewritten_to_faststart(media, httpd, tmp_path):
+    path = media.mp4(faststart=False)
+    types = [t for t, _, _ in top_boxes(path)]
+    assert types.index("mdat") < types.index("moov")
+    httpd.content("/movie.mp4", open(path, "rb").read(), "video/mp4")
+    r = record(httpd.url("/movie.mp4"), tmp_path)
+    assert r.rc == 0, r
+    assert len(r.starts) == 1
+    assert any("faststart" in e["msg"] for e in r.of("log"))
+    check_mp4(tmp_path / "stream_0.mp4")
+    # The moov was fetched with its own Range request before the media data.
+    ranges = [q.headers.get("Range") for q in httpd.requests_for("/movie.mp4")]
+    assert len(ranges) >= 3, ranges
+
+
+def test_mp4_dropped_connection_resumes_with_range(media, httpd, tmp_path):
+    path = media.mp4(faststart=True)
+    data = open(path, "rb").read()
+    cut = len(data) // 3
+
+    ranged_hits = []
+
+    def handler(req):
+        # The recorder's first (ranged) download dies a third of the way in; the probe
+        # before it has no Range.
+        if req.headers.get("Range"):
+            ranged_hits.append(req.headers.get("Range"))
+            if len(ranged_hits) == 1:
+                return ranged(req, data, "video/mp4", close_at=cut)
+        return ranged(req, data, "video/mp4")
+    httpd.route("/movie.mp4", handler)
+    r = record(httpd.url("/movie.mp4"), tmp_path)
+    assert r.rc == 0, r
+    assert open(tmp_path / "stream_0.mp4", "rb").read() == data
+    assert ranged_hits[0] == "bytes=0-"
+    assert len(ranged_hits) == 2, ranged_hits
+    start = int(ranged_hits[1][6:].split("-")[0])
+    assert 0 < start <= cut, ranged_hits
+    assert any("resuming" in e["msg"] for e in r.of("log"))
+
+
+def test_mp4_404_is_not_found(httpd, tmp_path):
+    httpd.route("/gone.mp4", Response(404))
+    r = record(httpd.url("/gone.mp4"), tmp_path)
+    assert r.rc == 1
+    assert r.stop["error_id"] == "not_found"
+
+
+def test_raw_ts_over_http_is_one_live_section(media, httpd, tmp_path):
+    path = media.raw_ts()
+    httpd.content("/stream.ts", open(path, "rb").read(), "video/mp2t")
+    r = record(httpd.url("/stream.ts"), tmp_path, "--buffering", "1")
+    assert r.rc == 0, r
+    assert [s["recorder_id"] for s in r.starts] == ["hls_live"]
+    files = sections(tmp_path)
+    assert len(files) == 1
+    dur, err = probe(files[0])
+    assert err == ""
+    assert abs(dur - 8.0) < 1.0, dur
+    assert tscheck(files[0]) == []
+
+
+def test_not_a_stream_is_an_error(httpd, tmp_path):
+    httpd.content("/page.html", b"<html>" + b"x" * 2000)
+    r = record(httpd.url("/page.html"), tmp_path)
+    assert r.rc == 1
+    assert r.stop["reason"] == "error"
