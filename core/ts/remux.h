@@ -1,6 +1,7 @@
 /*
- * MPEG-TS remuxer: turns HLS segments (TS, or fMP4 with an EXT-X-MAP init) fed as bytes
- * arrive into continuous section files (fixed PIDs, renumbered CCs, rebased timestamps).
+ * MPEG-TS remuxer: turns HLS segments (TS, or fMP4 with an EXT-X-MAP init or a moov of its
+ * own) fed as bytes arrive into continuous section files (fixed PIDs, renumbered CCs,
+ * rebased timestamps, PAT/PMT every 0.3 s, PCR every 60 ms, AUD per access unit).
  *
  * Use: ts_remux_init() once per recording; per segment ts_remux_segment_begin(),
  * ts_remux_feed() any number of times with any split, ts_remux_segment_end(); for fMP4 call
@@ -17,7 +18,10 @@
 #include "core/ts/psi.h"
 #include "core/ts/ts.h"
 
-/* Configuration of a section file: a change of any of it starts a new section. */
+/*
+ * Configuration of a section file: a change of any of it starts a new section (timestamps
+ * still continue from the previous section; each file starts with PAT, PMT, PCR, key frame).
+ */
 struct ts_section_info {
 	int index;	      /* N of stream_<N>.ts, from 0 */
 	enum ts_codec vcodec; /* TS_CODEC_NONE for audio-only */
