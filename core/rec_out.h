@@ -46,7 +46,8 @@ int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *i
 int rec_out_seg_fail(struct rec_out *o, struct ts_segment_info *info);
 /*
  * Ends the recording: flushes and closes the file; with announce_rest, a section not yet
- * announced is announced now (VOD end, error), without it (a stop) nothing is sent.
+ * announced is announced now (a complete VOD shorter than `buffering`), without it (an
+ * error or a stop) nothing is sent.
  */
 int rec_out_finish(struct rec_out *o, bool announce_rest);
 /* Frees everything (closes the file when still open). */

@@ -117,7 +117,7 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 		if (rc < 0)
 			rec_fail(c, rc, "The recording could not be finished.");
 	} else {
-		rec_out_finish(&r.out, rc != -ERR_CANCELLED);
+		rec_out_finish(&r.out, false); /* error or stop: no start for a short rest */
 		if (rc == -ERR_DISK_FULL)
 			rec_fail(c, rc, "The recording disk is full.");
 	}

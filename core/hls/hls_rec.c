@@ -905,8 +905,11 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 		if (rc2 < 0)
 			rc = rec_fail(c, rc2, "The recording could not be finished.");
 	} else {
-		/* Whatever was recorded stays playable; after a stop nothing more is announced. */
-		rec_out_finish(&s->out, rc != -ERR_CANCELLED);
+		/*
+		 * Whatever was recorded stays playable, but after an error or a stop nothing
+		 * more is announced: a start promises `buffering` complete segments.
+		 */
+		rec_out_finish(&s->out, false);
 	}
 	rec_out_free(&s->out);
 	if (rc == 0 && s->out.seg_total == 0)
