@@ -317,7 +317,7 @@ static struct slot *find(struct rec_fetch *f, uint64_t seq)
 	return NULL;
 }
 
-int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, const uint8_t **p, int wait_ms)
+int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, uint8_t **p, int wait_ms)
 {
 	struct timespec dl;
 	struct slot *s;
