@@ -14,7 +14,8 @@
  */
 #define SS_ARG_PLACEHOLDER_1 0,
 #define SS_TAKE_SECOND(ignored, val, ...) val
-#define SS_IS_DEFINED3(arg1_or_junk) SS_TAKE_SECOND(arg1_or_junk 1, 0, 0)
+/* Variadic so a preprocessor that counts arguments before expanding them (cppcheck's) agrees. */
+#define SS_IS_DEFINED3(...) SS_TAKE_SECOND(__VA_ARGS__ 1, 0, 0)
 #define SS_IS_DEFINED2(val) SS_IS_DEFINED3(SS_ARG_PLACEHOLDER_##val)
 #define IS_ENABLED(option) SS_IS_DEFINED2(option)
 

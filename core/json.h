@@ -68,7 +68,7 @@ int jr_parse(struct jr *r, const char *js, size_t len, jsmntok_t *toks, int ntok
 int jr_next(const struct jr *r, int i);
 /* Index of key's value in the object at obj, or -1 (also when obj is not an object). */
 int jr_get(const struct jr *r, int obj, const char *key);
-/* Path lookup: jr_path(r, 0, "video", "license_url", NULL). */
+/* Path lookup: jr_path(r, 0, "video", "license_url", (const char *)NULL); -1 if absent. */
 int jr_path(const struct jr *r, int obj, ...);
 /* Index of element k of the array at arr, or -1. */
 int jr_at(const struct jr *r, int arr, int k);

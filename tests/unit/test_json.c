@@ -139,7 +139,7 @@ static void test_reader_valid(void **state)
 	assert_int_equal(v, 5);
 	assert_int_equal(jr_bool(&r, jr_get(&r, a, "show_ads"), &b), 0);
 	assert_int_equal(b, 0);
-	assert_true(jr_streq(&r, jr_path(&r, a, "video", "license_url", NULL), "L"));
+	assert_true(jr_streq(&r, jr_path(&r, a, "video", "license_url", (const char *)NULL), "L"));
 	assert_int_equal(jr_get(&r, a, "missing"), -1);
 	assert_int_equal(jr_at(&r, 0, 2), -1);
 	assert_int_equal(jr_str(&r, jr_get(&r, a, "url"), buf, 4), -ERR_TOO_LARGE);

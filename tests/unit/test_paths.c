@@ -35,16 +35,21 @@ static int setup(void **state)
 	struct tree *t = calloc(1, sizeof(*t));
 	FILE *f;
 
-	strcpy(t->base, "/tmp/ss-paths-XXXXXX");
-	if (!mkdtemp(t->base))
+	if (!t)
 		return -1;
+	strcpy(t->base, "/tmp/ss-paths-XXXXXX");
+	if (!mkdtemp(t->base)) {
+		free(t);
+		return -1;
+	}
 	mkdir(p(t, "root"), 0755);
 	mkdir(p(t, "root/ok"), 0755);
 	mkdir(p(t, "outside"), 0755);
 	symlink(p(t, "outside"), p(t, "root/link"));
 	symlink(p(t, "root"), p(t, "rootlink"));
 	f = fopen(p(t, "root/file"), "w");
-	fclose(f);
+	if (f)
+		fclose(f);
 	/* A missing root is ignored, the real one follows it. */
 	snprintf(t->roots, sizeof(t->roots), "/nonexistent-root:%s", p(t, "root"));
 	realpath(p(t, "root"), t->root);
