@@ -107,12 +107,20 @@ all: $(BIN)
 sysroot:
 	$(Q)toolchain/bootstrap.sh sysroot $(ARCH) >/dev/null
 
-$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h | sysroot
+# Rebuild everything when the compiler command or flags change (board .mk, EXTRA_CFLAGS).
+FLAGS_STAMP := $(O)/flags.stamp
+FLAGS_NOW   := $(CROSS_CC) $(CFLAGS) $(LDFLAGS) $(LIBS)
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(O))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
+$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h $(FLAGS_STAMP) | sysroot
 	$(Q)mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [$(BOARD)] $<")
 	$(Q)$(CROSS_CC) $(CFLAGS) -c -o $@ $<
 
-$(BIN): $(OBJS) | sysroot
+$(BIN): $(OBJS) $(FLAGS_STAMP) | sysroot
 	@$(if $(Q),echo "  LD [$(BOARD)] $@")
 	$(Q)$(CROSS_CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 ifeq ($(ARCH),mipsel)

@@ -182,7 +182,7 @@ static void *fetcher_main(void *arg)
 }
 
 int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256], int n_headers,
-		  int tls_verify)
+		  const struct http_session_opts *base)
 {
 	struct rec_fetch *f = calloc(1, sizeof(*f));
 	pthread_condattr_t ca;
@@ -214,9 +214,11 @@ int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256]
 			rc = -ENOMEM;
 			break;
 		}
-		http_session_opts_init(&o);
+		if (base)
+			o = *base;
+		else
+			http_session_opts_init(&o);
 		o.cancel_fd = f->abort_rd;
-		o.tls_verify = tls_verify;
 		rc = http_session_new(&o, &s->http);
 		for (int h = 0; rc == 0 && h < n_headers; h++) {
 			char name[256];

@@ -26,11 +26,12 @@ struct rec_fetch_job {
 
 /*
  * Starts nslots fetcher threads with their own sessions (headers: "Name: value" strings,
- * n_headers of them, sent on every request). Returns 0 or a negative error; *out is
+ * n_headers of them, sent on every request), made with the options of base (its TLS
+ * trust and verification; NULL: defaults). Returns 0 or a negative error; *out is
  * freed with rec_fetch_free().
  */
 int rec_fetch_new(struct rec_fetch **out, int nslots, const char (*headers)[256], int n_headers,
-		  int tls_verify);
+		  const struct http_session_opts *base);
 /* Stops the threads (aborting downloads) and frees everything. */
 void rec_fetch_free(struct rec_fetch *f);
 

@@ -266,6 +266,11 @@ void http_session_set_cancel_fd(struct http_session *s, int fd)
 	s->o.cancel_fd = fd;
 }
 
+const struct http_session_opts *http_session_get_opts(const struct http_session *s)
+{
+	return &s->o;
+}
+
 struct cookie_jar *http_session_cookies(struct http_session *s)
 {
 	return &s->jar;

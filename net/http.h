@@ -37,6 +37,9 @@ void http_session_free(struct http_session *s);
 int http_session_set_header(struct http_session *s, const char *name, const char *value);
 /* Replaces the cancel fd (-1: none). */
 void http_session_set_cancel_fd(struct http_session *s, int fd);
+/* The options the session uses (its ca_file is owned by the session), so that helper
+ * sessions (a recorder's segment fetchers) trust and verify exactly like it. */
+const struct http_session_opts *http_session_get_opts(const struct http_session *s);
 
 struct cookie_jar;
 /* The session's cookie jar (net/cookie.h), e.g. for cookies a provider resolved. */

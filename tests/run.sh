@@ -135,7 +135,7 @@ fi
 say "fuzz smoke"
 if [ -n "$(ls tests/fuzz/fuzz_*.c 2>/dev/null)" ]; then
 	if make -s -j"$J" fuzz-build >"$LOGDIR/fuzz-build.log" 2>&1; then
-		tests/fuzz/run.sh "${SS_FUZZ_SECONDS:-10}" 2>&1 | tee "$LOGDIR/fuzz.log" | grep -E '^(fuzz|===)'
+		tests/fuzz/run.sh "${SS_FUZZ_SECONDS:-3}" 2>&1 | tee "$LOGDIR/fuzz.log" | grep -E '^(fuzz|===)'
 		p=$(grep -c '^fuzz .* ok' "$LOGDIR/fuzz.log")
 		f=$(grep -c '^fuzz .* FAILED' "$LOGDIR/fuzz.log")
 		count "fuzz" "$p" "$f"

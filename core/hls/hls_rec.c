@@ -893,7 +893,8 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	rc = rec_out_init(&s->out, c);
 	if (rc < 0)
 		goto out;
-	rc = rec_fetch_new(&s->fetch, CONFIG_HLS_PREFETCH, c->res.headers, c->res.n_headers, 1);
+	rc = rec_fetch_new(&s->fetch, CONFIG_HLS_PREFETCH, c->res.headers, c->res.n_headers,
+			   c->http ? http_session_get_opts(c->http) : NULL);
 	if (rc < 0) {
 		rec_out_free(&s->out);
 		goto out;

@@ -11,6 +11,7 @@
 #include "core/ts/remux.h"
 
 #define JUMP_90K ((int64_t)CONFIG_TS_JUMP_SECONDS * TS_CLOCK)
+#define BACK_90K (TS_CLOCK / 2)
 #define PSI_PERIOD_90K (TS_CLOCK * 3 / 10)  /* PAT/PMT every 0.3 s (limit 0.5 s) */
 #define PCR_PERIOD_90K (TS_CLOCK * 6 / 100) /* + one frame stays under the 100 ms limit */
 #define HOLD_CAP (CONFIG_TS_HOLD_BYTES / TS_PKT * TS_PKT)
@@ -95,6 +96,11 @@ static void emit_psi(struct ts_remux *r)
 /* PAT/PMT when the period since the last ones (on the PCR clock) has passed. */
 static void psi_if_due(struct ts_remux *r, int64_t now)
 {
+	if (r->psi_fresh) { /* sent at the section start, before any PCR: time it now */
+		r->psi_fresh = false;
+		r->psi_last = now;
+		return;
+	}
 	if (r->psi_last == TS_NOTS || now - r->psi_last >= PSI_PERIOD_90K || now < r->psi_last) {
 		emit_psi(r);
 		r->psi_last = now;
@@ -111,14 +117,14 @@ static void emit_pcr(struct ts_remux *r, int64_t pcr, bool rai);
 
 /*
  * A forward PCR step over the 100 ms limit (a gap bridged at a discontinuity, missing input)
- * is filled with intermediate PCR packets, so the PCR interval holds by value. Steps over
- * 2 s are the input's own fault and are left alone (at most 33 packets per step).
+ * is filled with intermediate PCR packets, so the PCR interval holds by value. This adds
+ * one packet per 60 ms of timeline, as regular PCRs would; bigger steps are rebased.
  */
 static void pcr_bridge(struct ts_remux *r, int64_t pcr)
 {
 	int64_t step = PCR_PERIOD_90K;
 
-	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > 2 * TS_CLOCK)
+	if (r->pcr_last == TS_NOTS || pcr - r->pcr_last <= step || pcr - r->pcr_last > JUMP_90K)
 		return;
 	while (pcr - r->pcr_last > step && !r->err)
 		emit_pcr(r, r->pcr_last + step, false);
@@ -252,29 +258,13 @@ static void pk_end_all(struct ts_remux *r)
 
 /* ---------------------------------------------------------------- timeline */
 
-/* Latest end of the output timeline: where a new period continues. */
-static int64_t timeline_end(const struct ts_remux *r)
+/*
+ * Offset for the first timestamp: keep it, but lift fMP4 starting near 0 to 1.4 s so that
+ * DTS before PTS (edit lists) and the generated PCR before DTS stay positive.
+ */
+static int64_t first_offset(const struct ts_remux *r, int64_t ext)
 {
-	int64_t end = TS_NOTS;
-
-	for (int i = 0; i < r->n_streams; i++) {
-		const struct ts_stream *st = &r->st[i];
-
-		if (st->last_dts != TS_NOTS && st->last_dts + st->dur > end)
-			end = st->last_dts + st->dur;
-	}
-	return end;
-}
-
-/* End of what has been presented so far (latest PTS plus its duration). */
-static int64_t presentation_end(const struct ts_remux *r)
-{
-	int64_t end = TS_NOTS;
-
-	for (int i = 0; i < r->n_streams; i++)
-		if (r->st[i].pts_end != TS_NOTS && r->st[i].pts_end > end)
-			end = r->st[i].pts_end;
-	return end;
+	return r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
 }
 
 /*
@@ -285,12 +275,14 @@ static int64_t presentation_end(const struct ts_remux *r)
  */
 static void rebase(struct ts_remux *r, int64_t ext)
 {
-	int64_t end = timeline_end(r), pend = presentation_end(r);
+	int64_t end = r->out_end, pend = r->out_pend;
 
 	r->rebase_pending = false;
 	r->ref_in = ext;
-	if (end == TS_NOTS)
+	if (end == TS_NOTS) { /* nothing written yet: as for the very first timestamp */
+		r->offset = first_offset(r, ext);
 		return;
+	}
 	r->offset = end - ext;
 	if (pend != TS_NOTS && pend - (ext + r->next_lead) > r->offset)
 		r->offset = pend - (ext + r->next_lead);
@@ -298,18 +290,31 @@ static void rebase(struct ts_remux *r, int64_t ext)
 	LOG_DBG(LOG_TS, "rebase: input %lld continues at %lld", (long long)ext, (long long)end);
 }
 
-/* Maps an unwrapped input time to output time, rebasing on a tagged or unannounced jump. */
-static int64_t tl_map_ext(struct ts_remux *r, int64_t ext)
+/*
+ * Decides whether input decode time ext (unwrapped) starts a new period and rebases the whole
+ * program if so: after a tagged discontinuity, on a jump over CONFIG_TS_JUMP_SECONDS from the
+ * program's last time, or when a stream's own DTS goes back by more than BACK_90K (time never
+ * runs backwards inside a period; small steps are left to the stream). lead is the PTS-DTS of
+ * this access unit. Returns the offset to add.
+ */
+static int64_t tl_check(struct ts_remux *r, struct ts_stream *st, int64_t ext, int64_t lead)
 {
 	if (r->ref_in == TS_NOTS && !r->rebase_pending) {
-		/* first timestamp: keep it, but lift fMP4 starting near 0 to 1.4 s so that DTS
-		 * before PTS (edit lists) and the generated PCR before DTS stay positive */
-		r->offset = r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
-	} else if (r->rebase_pending || (r->ref_in != TS_NOTS && (ext - r->ref_in > JUMP_90K ||
-								  r->ref_in - ext > JUMP_90K)))
+		r->offset = first_offset(r, ext);
+	} else if (r->rebase_pending ||
+		   (r->ref_in != TS_NOTS &&
+		    (ext - r->ref_in > JUMP_90K || r->ref_in - ext > JUMP_90K)) ||
+		   (st && st->last_in != TS_NOTS && st->last_in - ext > BACK_90K)) {
+		r->next_lead = lead > 0 && lead < TS_CLOCK * 10 ? lead : 0;
 		rebase(r, ext);
+		r->next_lead = 0;
+		for (int i = 0; i < r->n_streams; i++)
+			r->st[i].last_in = TS_NOTS;
+	}
 	r->ref_in = ext;
-	return ext + r->offset;
+	if (st)
+		st->last_in = ext;
+	return r->offset;
 }
 
 static int64_t unwrap(const struct ts_remux *r, int64_t raw33)
@@ -317,10 +322,32 @@ static int64_t unwrap(const struct ts_remux *r, int64_t raw33)
 	return r->ref_in == TS_NOTS ? raw33 : r->ref_in + ts_diff33(r->ref_in, raw33);
 }
 
-/* Maps a 33-bit input timestamp. */
-static int64_t tl_map(struct ts_remux *r, int64_t raw33)
+/* Maps a PES's 33-bit PTS and DTS to output time (one rebase decision for both). */
+static void tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33,
+		   int64_t *pts, int64_t *dts)
 {
-	return tl_map_ext(r, unwrap(r, raw33));
+	int64_t ext = unwrap(r, dts33), lead = ts_diff33(dts33, pts33);
+	int64_t off = tl_check(r, st, ext, lead);
+
+	*dts = ext + off;
+	*pts = ext + lead + off;
+}
+
+/*
+ * Output time of an input PCR base, or TS_NOTS when it cannot be placed yet: PCRs never
+ * decide a rebase (they run ahead of the PES times they belong to), so one that looks like a
+ * jump, or comes before the first PES time of a period, is dropped; generated PCRs cover.
+ */
+static int64_t pcr_place(const struct ts_remux *r, int64_t raw33)
+{
+	int64_t ext;
+
+	if (r->ref_in == TS_NOTS || r->rebase_pending)
+		return TS_NOTS;
+	ext = unwrap(r, raw33);
+	if (ext - r->ref_in > JUMP_90K || r->ref_in - ext > JUMP_90K)
+		return TS_NOTS;
+	return ext + r->offset;
 }
 
 /* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */
@@ -334,8 +361,11 @@ static void note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64
 	if (dur > 0)
 		st->dur = dur;
 	st->last_dts = dts;
-	if (st->pts_end == TS_NOTS || pts + st->dur > st->pts_end)
-		st->pts_end = pts + st->dur;
+	/* kept for the program, not per stream: streams come and go between periods */
+	if (r->out_end == TS_NOTS || dts + st->dur > r->out_end)
+		r->out_end = dts + st->dur;
+	if (r->out_pend == TS_NOTS || pts + st->dur > r->out_pend)
+		r->out_pend = pts + st->dur;
 	if (st->video || r->st[0].codec == TS_CODEC_NONE) {
 		if (r->seg_first == TS_NOTS)
 			r->seg_first = dts;
@@ -398,13 +428,15 @@ static void section_open(struct ts_remux *r, const struct ts_section_info *c, in
 	r->pmt_version = 0;
 	LOG_INFO(LOG_TS, "section %d: %s %dx%d, %d audio", r->section, ts_codec_name(c->vcodec),
 		 c->width, c->height, c->n_audio);
-	/* Each file starts with PAT, PMT and a PCR, so a player can start on it. */
-	r->psi_last = TS_NOTS;
+	/*
+	 * Each file starts with PAT, PMT and a PCR, so a player can start on it. The PCR starts
+	 * afresh: the previous file's clock is nothing to this one.
+	 */
+	r->pcr_last = TS_NOTS;
 	emit_psi(r);
-	if (first_out != TS_NOTS) {
+	r->psi_fresh = true;
+	if (first_out != TS_NOTS)
 		emit_pcr(r, first_out - r->pcr_delay, false);
-		r->psi_last = r->pcr_last;
-	}
 }
 
 /* ---------------------------------------------------------------- input PSI */
@@ -456,7 +488,7 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 			memset(a, 0, sizeof(*a));
 			a->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			a->last_dts = TS_NOTS;
-			a->pts_end = TS_NOTS;
+			a->last_in = TS_NOTS;
 		}
 		changed |= a->codec != c || memcmp(a->lang, pmt->es[i].lang, 4) != 0;
 		a->codec = c;
@@ -558,11 +590,14 @@ static uint8_t *af_pcr(uint8_t *p)
 	return NULL;
 }
 
-/* Maps an input PCR to output time; tracks the input's PCR-to-DTS delay. */
+/* Maps an input PCR field to output time (TS_NOTS: not placeable); remembers it. */
 static int64_t map_pcr(struct ts_remux *r, const uint8_t *f)
 {
-	int64_t pcr = pcr_clamp(r, tl_map(r, ts_read_pcr_base(f)));
+	int64_t pcr = pcr_place(r, ts_read_pcr_base(f));
 
+	if (pcr == TS_NOTS)
+		return TS_NOTS;
+	pcr = pcr_clamp(r, pcr);
 	r->in_pcr = pcr;
 	return pcr;
 }
@@ -570,9 +605,10 @@ static int64_t map_pcr(struct ts_remux *r, const uint8_t *f)
 static void emit_input_pcr(struct ts_remux *r, const uint8_t *p)
 {
 	const uint8_t *f = af_pcr((uint8_t *)p);
+	int64_t pcr;
 
-	if (f && r->section >= 0)
-		emit_pcr(r, map_pcr(r, f), false);
+	if (f && r->section >= 0 && (pcr = map_pcr(r, f)) != TS_NOTS)
+		emit_pcr(r, pcr, false);
 }
 
 static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
@@ -605,10 +641,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			r->seg.skipped += TS_PKT;
 			return;
 		}
-		if (h.pts != TS_NOTS) {
-			pts = tl_map(r, h.pts);
-			dts = h.dts_off ? tl_map(r, h.dts) : pts;
-		}
+		if (h.pts != TS_NOTS)
+			tl_pes(r, st, h.pts, h.dts, &pts, &dts);
 		if (st->video) {
 			struct h26x_au_scan sc;
 			bool hevc = st->codec == TS_CODEC_HEVC;
@@ -651,8 +685,9 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			/* the input's PCR lead over DTS, kept for generated PCRs when plausible */
 			int64_t lead = TS_NOTS;
 
-			if (st->video && has_pcr && in_pcr)
-				lead = dts - pcr_clamp(r, tl_map(r, ts_read_pcr_base(p + 6)));
+			if (st->video && has_pcr && in_pcr &&
+			    pcr_place(r, ts_read_pcr_base(p + 6)) != TS_NOTS)
+				lead = dts - pcr_place(r, ts_read_pcr_base(p + 6));
 			else if (st->video && r->in_pcr != TS_NOTS)
 				lead = dts - r->in_pcr;
 			if (lead != TS_NOTS && lead >= 0 && lead < 3 * TS_CLOCK)
@@ -665,8 +700,8 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 			uint8_t hdr[PES_HDR_MAX];
 			unsigned hl = pes_build(hdr, h.stream_id, pts, dts, 0);
 
-			if (has_pcr && in_pcr)
-				emit_pcr(r, map_pcr(r, p + 6), key);
+			if (has_pcr && in_pcr && map_pcr(r, p + 6) != TS_NOTS)
+				emit_pcr(r, r->in_pcr, key);
 			pk_begin(r, st);
 			pk_data(r, st, hdr, hl);
 			if (st->codec == TS_CODEC_HEVC)
@@ -696,11 +731,16 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 
 		if (has_pcr && in_pcr) {
 			pcr = map_pcr(r, p + 6);
-			if (is_pcr_stream) {
+			if (pcr == TS_NOTS) {
+				/* not placeable: repeat the last PCR rather than write a wrong one
+				 */
+				pcr = r->pcr_last != TS_NOTS ? r->pcr_last : 0;
+			} else if (is_pcr_stream) {
 				pcr_bridge(r, pcr);
 				psi_if_due(r, pcr);
-			} else
+			} else {
 				emit_pcr(r, pcr, false); /* our PCR PID carries it instead */
+			}
 		}
 		s = out_slot(r);
 		memcpy(s, p, TS_PKT);
@@ -868,22 +908,31 @@ static void hold_release(struct ts_remux *r)
 	struct ts_section_info c;
 	int64_t first_out = TS_NOTS;
 
+	bool open = false;
+
 	r->holding = false;
-	if (r->hs.first_ts != TS_NOTS) {
-		/* the first picture's PTS is first_ts + lead when video leads the segment */
-		r->next_lead = r->hs.lead_known ? r->hs.lead : 0;
-		first_out = tl_map(r, r->hs.first_ts);
-		r->next_lead = 0;
-	}
 	if (has_streams(r)) {
 		cfg_now(r, &c, r->hs_width, r->hs_height);
-		if (r->section < 0 || cfg_differs(&c, &r->cur))
-			section_open(r, &c, first_out);
-		else if (c.width && !r->cur.width) {
+		open = r->section < 0 || cfg_differs(&c, &r->cur);
+		if (!open && c.width && !r->cur.width) {
 			r->cur.width = c.width;
 			r->cur.height = c.height;
 		}
 	}
+	/*
+	 * A new section also continues the timeline: a stream that changed may have no history
+	 * to compare with (audio-only segments followed by video), so time could step back.
+	 */
+	if (open && r->section >= 0)
+		r->rebase_pending = true;
+	if (r->hs.first_ts != TS_NOTS) {
+		/* the first picture's PTS is first_ts + lead when video leads the segment */
+		int64_t ext = unwrap(r, r->hs.first_ts);
+
+		first_out = ext + tl_check(r, NULL, ext, r->hs.lead_known ? r->hs.lead : 0);
+	}
+	if (open)
+		section_open(r, &c, first_out);
 	for (uint32_t i = 0; i < r->hold_n && !r->err; i += TS_PKT) {
 		const uint8_t *p = r->u.hold + i;
 		unsigned idx = r->pid_map[ts_pid(p)];
@@ -1110,7 +1159,7 @@ static void fmp4_streams(struct ts_remux *r)
 			memset(st, 0, sizeof(*st));
 			st->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
 			st->last_dts = TS_NOTS;
-			st->pts_end = TS_NOTS;
+			st->last_in = TS_NOTS;
 		}
 		st->codec = t->codec;
 		st->acfg = t->audio;
@@ -1213,9 +1262,9 @@ static void sample_data(struct ts_remux *r, const uint8_t *p, size_t n)
 }
 
 /* Section decision for fMP4: the configuration comes from the init segment. */
-static void fmp4_decide(struct ts_remux *r, int64_t first_out)
+/* The configuration an fMP4 segment has: from the init segment. Returns true if it differs. */
+static bool fmp4_cfg(const struct ts_remux *r, struct ts_section_info *c)
 {
-	struct ts_section_info c;
 	const struct fmp4_init *ini = &r->f.init;
 	int w = 0, h = 0;
 
@@ -1225,10 +1274,8 @@ static void fmp4_decide(struct ts_remux *r, int64_t first_out)
 			h = ini->tracks[k].sps.height;
 		}
 	}
-	cfg_now(r, &c, w, h);
-	if (r->section < 0 || cfg_differs(&c, &r->cur))
-		section_open(r, &c, first_out);
-	r->f.decided = true;
+	cfg_now(r, c, w, h);
+	return r->section < 0 || cfg_differs(c, &r->cur);
 }
 
 static void sample_begin(struct ts_remux *r)
@@ -1255,15 +1302,19 @@ static void sample_begin(struct ts_remux *r)
 	f->sample_dur = s.dur;
 	key = !t->video || !(s.flags & FMP4_NON_SYNC);
 	{
-		int64_t d0 = dts;
+		struct ts_section_info c;
+		bool open = !f->decided && fmp4_cfg(r, &c);
+		int64_t off;
 
-		r->next_lead = t->video && pts > dts ? pts - dts : 0;
-		dts = tl_map_ext(r, d0);
-		r->next_lead = 0;
-		pts += dts - d0;
+		if (open && r->section >= 0)
+			r->rebase_pending = true; /* as in hold_release() */
+		off = tl_check(r, st, dts, pts - dts);
+		dts += off;
+		pts += off;
+		if (open)
+			section_open(r, &c, dts);
+		f->decided = true;
 	}
-	if (!f->decided)
-		fmp4_decide(r, dts);
 	if (t->video && r->need_key && !key) {
 		f->sample_drop = true;
 		r->seg.skipped += s.size;
@@ -1502,6 +1553,8 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	r->ops = *ops;
 	r->ctx = ctx;
 	r->ref_in = TS_NOTS;
+	r->out_end = TS_NOTS;
+	r->out_pend = TS_NOTS;
 	r->pcr_last = TS_NOTS;
 	r->in_pcr = TS_NOTS;
 	r->psi_last = TS_NOTS;
@@ -1512,7 +1565,7 @@ int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)
 	r->st[0].out_pid = TS_OUT_PID_VIDEO;
 	r->st[0].sid = PES_SID_VIDEO;
 	r->st[0].last_dts = TS_NOTS;
-	r->st[0].pts_end = TS_NOTS;
+	r->st[0].last_in = TS_NOTS;
 	r->st[0].in_pid = 0xffff;
 	r->n_streams = 1;
 	r->seg.section = -1;

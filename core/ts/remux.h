@@ -74,7 +74,7 @@ struct ts_stream {
 	struct audio_cfg acfg; /* audio: as seen in the stream */
 	int64_t last_dts;      /* output timeline (unwrapped), TS_NOTS none */
 	int64_t dur;	       /* last access-unit duration, 90 kHz */
-	int64_t pts_end;       /* latest PTS + duration written (output timeline), TS_NOTS */
+	int64_t last_in;       /* last input DTS (unwrapped) in this period, TS_NOTS */
 	bool in_pes;	       /* inside a PES being written */
 	bool drop;	       /* inside a PES being dropped (waiting for a key frame) */
 	bool repack;	       /* current PES goes through the packetizer (AUD inserted) */
@@ -157,7 +157,8 @@ struct ts_remux {
 	int64_t offset;	     /* added to unwrapped input time to get output time */
 	bool rebase_pending; /* tagged discontinuity: rebase at the next timestamp */
 	int64_t next_lead;   /* PTS - DTS of the picture a rebase is computed for, or 0 */
-	int64_t out_end;     /* end of the output timeline so far (last DTS + duration) */
+	int64_t out_end;     /* end of the output timeline: latest DTS + duration, TS_NOTS */
+	int64_t out_pend;    /* end of presentation: latest PTS + duration, TS_NOTS */
 	int64_t pcr_last;    /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
 	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
 	int64_t in_pcr;	     /* last input PCR mapped to output time, TS_NOTS */
@@ -165,6 +166,7 @@ struct ts_remux {
 	uint32_t audio_wait; /* audio PES dropped while waiting for that key frame */
 	uint8_t pmt_version;
 	int64_t psi_last; /* PCR time of the last PAT/PMT */
+	bool psi_fresh;	  /* PAT/PMT just sent at a section start, not yet timed */
 	uint8_t pat_cc, pmt_cc;
 
 	/* sections */

@@ -170,6 +170,16 @@ class Plugin(Client):
         self.show_ads = show_ads
         self.quality = quality
 
+    # What the server may send to a client that asked for no extension (PROTOCOL.md: never
+    # broadcast a new message type to clients that did not ask for it).
+    KNOWN = {"ready", "get_providers", "get_categories", "get_media_items", "start", "stop"}
+
+    def recv(self, timeout=None):
+        m = super().recv(timeout)
+        assert isinstance(m, list) and len(m) == 2 and isinstance(m[1], dict), m
+        assert m[0] in self.KNOWN, "unexpected message %r" % (m,)
+        return m
+
     def send(self, cmd, args=None):
         # Python 2: json.dumps(msg, ensure_ascii=False).encode('utf-8') on byte strings
         assert_ascii([cmd, args or {}])
@@ -236,13 +246,15 @@ class Plugin(Client):
 
     def ping(self, timeout=None):
         """Round trip through the command queue: commands are handled in order, so the
-        reply to an unknown command arrives only after everything sent before it."""
+        reply to an unknown command arrives only after everything sent before it.
+        Returns the messages that came before that reply."""
         self.send("qa_ping", {})
+        before = []
         while True:
             m = self.recv(timeout=timeout or T)
             if m[0] == "stop" and m[1].get("error_id") == "unknown_command":
-                return
-            assert m[0] != "start", m
+                return before
+            before.append(m)
 
 
 class LiveHls:

@@ -88,3 +88,16 @@ def test_asan_protocol_errors(sacc, tmp_path):
     errors.test_missing_or_unknown_category(env)
     errors.test_many_errors_in_a_row_each_get_one_reply(env[1:])
     errors.test_oversized_frame_gets_an_error_then_is_closed(env[1:])
+
+
+def test_asan_burst_of_starts(sacc):
+    record.test_burst_of_starts_ends_in_one_clean_recording(sacc)
+
+
+def test_asan_stop_right_after_start(sacc):
+    for gap in (None, 0.0, 0.05):
+        record.test_stop_right_after_start_means_silence(sacc, gap)
+
+
+def test_asan_double_start(sacc):
+    record.test_double_start_while_the_first_is_still_resolving(sacc)

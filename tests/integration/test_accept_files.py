@@ -79,7 +79,7 @@ def test_stream_log_format_and_appending_with_the_plugin(acc):
         a = p.wait_start()
         time.sleep(1.5)
         p.stop()
-        p.ping()
+        assert p.ping() == []
     finally:
         stop.set()
         t.join()
@@ -203,7 +203,7 @@ def test_disk_full_mid_recording_is_disk_full_and_the_file_stays_playable(acc, t
     assert is_error(other.recv_until("stop", timeout=T), "disk_full"), "not broadcast"
     assert p.quiet(0.5) == []
     whole_and_playable(a["rec_file"])
-    p.ping()
+    assert p.ping() == []
 
 
 def test_disk_below_the_reserve_at_start_is_disk_full(acc, tmpfs):
@@ -234,4 +234,4 @@ def test_file_size_limit_is_disk_full_not_a_crash(acc):
     assert is_error(m, "disk_full"), (m, d.output()[-2000:])
     assert d.proc.poll() is None, "daemon died: %s" % d.proc.returncode
     whole_and_playable(a["rec_file"])
-    p.ping()
+    assert p.ping() == []

@@ -28,6 +28,8 @@ def browse_all(p, pid):
         assert_ascii(c)
     names = [c["name"].lower() for c in cats]
     assert names == sorted(names), names
+    # <data_dir>/<provider_id> is the provider's cache, created with parents
+    assert os.path.isdir(os.path.join(p.data_dir, pid))
     return prov, cats
 
 
@@ -64,7 +66,7 @@ def stop_and_listen(p, seconds=1.0):
     assert not [m for m in late if m[0] in ("start", "stop")], late
 
 
-@pytest.mark.parametrize("buffering", [5, 2])
+@pytest.mark.parametrize("buffering", [5, pytest.param(2, marks=pytest.mark.smoke)])
 def test_pluto_session_as_the_plugin_does_it(acc, buffering):
     d = acc.daemon()
     p, a = session(acc, d, "PlutoTV", buffering, cat_name="Filme")
@@ -74,6 +76,17 @@ def test_pluto_session_as_the_plugin_does_it(acc, buffering):
     size = os.path.getsize(a["rec_file"])
     time.sleep(0.3)
     assert os.path.getsize(a["rec_file"]) == size, "file still grows after stop"
+
+
+def test_non_ascii_names_are_transliterated_not_escaped(acc):
+    d = acc.daemon()
+    p = acc.plugin(d)
+    prov, cats = browse_all(p, "PlutoTV")
+    # upstream "Komödie & Spaß": ö -> oe, ß -> ss, and it still works as the lookup key
+    cat = next(c for c in cats if c["name"] == "Komoedie & Spass")
+    assert items_of(p, prov, cat)
+    prov, cats = browse_all(p, "SamsungTV")
+    assert "Aerger & Co" in [c["name"] for c in cats]
 
 
 def test_samsung_session_and_non_ascii_category_is_reachable(acc):

@@ -1,7 +1,9 @@
 """Acceptance: recordings through the IPTV provider with any loopback URL ({"provider_id":
 "IPTV"}): HLS VOD, HLS live, progressive MP4, replacing a recording, stopping while the
 upstream stalls, and the recording errors (403 after refresh, 404, DRM)."""
+import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -22,6 +24,7 @@ def one_stop(p, seconds):
     return stops[0][1] if stops else None, msgs
 
 
+@pytest.mark.smoke
 def test_hls_vod_start_then_exactly_one_complete(acc):
     d = acc.daemon()
     p = acc.plugin(d, buffering=2)
@@ -47,6 +50,19 @@ def test_hls_vod_start_then_exactly_one_complete(acc):
     assert sorted(os.listdir(acc.rec_dir)) == ["stream.log", "stream_0.ts"]
 
 
+def test_no_secrets_in_start_stop_or_stream_log(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/hls/vod.m3u8?token=SECRET42&sig=abc"))
+    a = p.wait_start()
+    s = p.wait_stop()
+    assert "SECRET42" not in json.dumps([a, s]), (a, s)
+    assert "SECRET42" not in (acc.rec_dir / "stream.log").read_text()
+    p.start(IPTV, acc.url("/nope.m3u8?token=SECRET43"))
+    m = p.recv_until("stop", timeout=T)
+    assert is_error(m) and "SECRET43" not in json.dumps(m), m
+
+
 def test_vod_shorter_than_buffering_still_starts_then_completes(acc):
     d = acc.daemon()
     p = acc.plugin(d, buffering=50)
@@ -68,7 +84,7 @@ def test_hls_live_runs_until_stop(acc):
     assert not [m for m in msgs if m[0] == "stop"], msgs
     assert grows(a["rec_file"], s0), "live file does not grow"
     p.stop()
-    p.ping()
+    assert p.ping() == []
     size = os.path.getsize(a["rec_file"])
     assert p.quiet(1.2) == []
     assert os.path.getsize(a["rec_file"]) == size, "file grows after stop"
@@ -91,7 +107,7 @@ def test_live_loop_discontinuity_is_bridged_in_one_section(acc):
     msgs = p.quiet(4.0)
     assert not [m for m in msgs if m[0] in ("start", "stop")], msgs
     p.stop()
-    p.ping()
+    assert p.ping() == []
     assert not os.path.exists(os.path.join(acc.rec_dir, "stream_1.ts"))
     assert tscheck_errors(a["rec_file"]) == []
     assert "discontinuity" in (acc.rec_dir / "stream.log").read_text()
@@ -103,7 +119,8 @@ def test_mp4_progressive(acc, mp4_file):
     p = acc.plugin(d, buffering=2)
     p.start(IPTV, acc.url("/files/movie.mp4"))
     a = p.wait_start()
-    check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    data = check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    assert b"moov" in data, "announced before the moov box is in the file"
     s = p.wait_stop()
     assert s["reason"] == "complete", s
     assert s["recorder_id"] == "mp4", s
@@ -157,6 +174,7 @@ def stalled_live(acc, good):
     return acc.url("/acc/stall.m3u8")
 
 
+@pytest.mark.smoke
 def test_stop_while_the_upstream_stalls_is_quick_and_silent(acc):
     d = acc.daemon()
     p = acc.plugin(d, buffering=2)
@@ -166,7 +184,7 @@ def test_stop_while_the_upstream_stalls_is_quick_and_silent(acc):
     time.sleep(0.5)  # the recorder now hangs inside segment 2
     t0 = time.monotonic()
     p.stop()
-    p.ping()
+    assert p.ping() == []
     took = time.monotonic() - t0
     assert took < QUICK, "stop took %.3f s" % took
     assert p.quiet(0.8) == []
@@ -184,7 +202,7 @@ def test_stop_while_the_first_response_hangs(acc):
     time.sleep(0.4)
     t0 = time.monotonic()
     p.stop()
-    p.ping()
+    assert p.ping() == []
     assert time.monotonic() - t0 < QUICK
     assert p.quiet(0.6) == []
 
@@ -202,7 +220,7 @@ def test_403_that_persists_after_refresh_is_forbidden(acc):
     assert one_stop(p, 0.5)[0] is None
     # a resolver failure is unicast, a recording's end is broadcast: at most one either way
     assert one_stop(other, 0.1)[0] in (None, m[1])
-    p.ping()
+    assert p.ping() == []
 
 
 def test_403_once_then_fine_after_refresh(acc):
@@ -226,7 +244,7 @@ def test_404_is_not_found(acc):
     m = p.recv_until("stop", timeout=T)
     assert is_error(m, "not_found"), m
     assert one_stop(p, 0.5)[0] is None
-    p.ping()
+    assert p.ping() == []
 
 
 def test_license_url_is_drm_protected_broadcast_and_nothing_else(acc):
@@ -250,7 +268,7 @@ def test_license_url_is_drm_protected_broadcast_and_nothing_else(acc):
     assert not [m for m in msgs if m[0] in ("start", "stop")], msgs
     assert grows(a["rec_file"], s0), "the running recording stopped"
     p.stop()
-    p.ping()
+    assert p.ping() == []
 
 
 def test_samsung_drm_channel_is_drm_protected(acc):
@@ -309,3 +327,147 @@ def test_failing_segments_never_make_a_start(acc):
     assert m[0] == "stop", m
     assert is_error(m), m
     assert one_stop(p, 0.5)[0] is None
+
+
+@pytest.mark.parametrize("quality,height", [("480p", 480), ("720p", 720), ("1080p", 720),
+                                            ("best", 720)])
+def test_quality_picks_the_variant_through_the_daemon(acc, media, quality, height):
+    acc.httpd.serve_dir(media.ladder(), "/ladder/")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1, quality=quality)
+    p.start(IPTV, acc.url("/ladder/master.m3u8"))
+    a = p.wait_start()
+    check_start(a, acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=height", "-of", "csv=p=0", a["rec_file"]],
+                         capture_output=True, text=True, timeout=30).stdout.split()
+    assert set(out) == {str(height)}, (quality, out)
+
+
+def test_double_start_while_the_first_is_still_resolving(acc):
+    """The user presses OK twice: the first start hangs upstream, the second one wins."""
+    acc.httpd.route("/acc/slow.m3u8", lambda rq: Response(200, b"#EXTM3U\n", delay=60))
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/slow.m3u8"))
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    p.start(IPTV, acc.url("/hls/vod.m3u8"))
+    a = p.wait_start()
+    assert time.monotonic() - t0 < 3.0
+    check_start(a, acc.rec_dir, 0, 1)
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert one_stop(p, 0.5)[0] is None
+
+
+@pytest.mark.parametrize("gap", [None, 0.0, 0.02, 0.1, 0.3])
+def test_stop_right_after_start_means_silence(acc, gap):
+    """The player is closed at once: nothing may follow the stop (the old server's race)."""
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    if gap is None:   # both frames in one TCP write
+        from fixtures_accept import frame
+        p.send_raw(frame(json.dumps(["start", p.start_args(IPTV, acc.url("/acc/live.m3u8"))]))
+                   + frame('["stop", {}]'))
+    else:
+        p.start(IPTV, acc.url("/acc/live.m3u8"))
+        time.sleep(gap)
+        p.stop()
+    # a start broadcast may only have come before the stop was handled
+    p.ping()
+    late = p.quiet(1.0)
+    assert late == [], late
+    f = os.path.join(acc.rec_dir, "stream_0.ts")
+    if os.path.exists(f):
+        size = os.path.getsize(f)
+        time.sleep(0.3)
+        assert os.path.getsize(f) == size
+
+
+def test_burst_of_starts_ends_in_one_clean_recording(acc):
+    """Twenty starts in one write (live and VOD alternating): each replaces the previous;
+    the last one (VOD) records completely, and only one stop comes."""
+    from fixtures_accept import frame
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    urls = [acc.url("/hls/vod.m3u8?n=%d" % i) if i % 2 else acc.url("/acc/live.m3u8")
+            for i in range(20)]
+    p.send_raw(b"".join(frame(json.dumps(["start", p.start_args(IPTV, u)])) for u in urls))
+    msgs = []
+    while not msgs or msgs[-1][0] != "stop":
+        msgs.append(p.recv(timeout=T))
+    assert msgs[-1][1]["reason"] == "complete", msgs
+    starts = [m[1] for m in msgs if m[0] == "start"]
+    assert starts and all(s["section_index"] == 0 for s in starts), msgs
+    assert one_stop(p, 0.5)[0] is None
+    f = starts[-1]["rec_file"]
+    assert tscheck_errors(f) == []
+    err, dur = probe(f)
+    assert err == "" and 5.0 < dur < 7.5, (err, dur)
+
+
+def test_live_stream_that_ends_is_complete(acc):
+    from fixtures_accept import LiveHls
+    live = LiveHls(acc.httpd, acc.media, path="/acc/ending.m3u8", window=8)
+    t_end = time.monotonic() + 2.5
+    text = live.text
+    live.text = lambda: text() + ("#EXT-X-ENDLIST\n" if time.monotonic() > t_end else "")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/ending.m3u8"))
+    a = p.wait_start()
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert one_stop(p, 0.3)[0] is None
+    assert tscheck_errors(a["rec_file"]) == []
+
+
+def test_recording_goes_on_without_clients_and_a_new_client_can_stop_it(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/acc/live.m3u8"))
+    a = p.wait_start()
+    p.close()
+    assert grows(a["rec_file"], os.path.getsize(a["rec_file"]))
+    q = acc.plugin(d)
+    q.stop()
+    assert q.ping() == []
+    size = os.path.getsize(a["rec_file"])
+    time.sleep(0.5)
+    assert os.path.getsize(a["rec_file"]) == size
+    assert q.quiet(0.3) == []
+
+
+def test_https_upstream_with_the_configured_ca(acc, httpsd):
+    httpsd.serve_dir(acc.media.dir, "/hls/")
+    httpsd.content("/vod.m3u8", acc.media.playlist(True, prefix="/hls/"),
+                   content_type="application/vnd.apple.mpegurl")
+    d = acc.daemon(config={"ca_file": httpsd.ca_file})
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, httpsd.url("/vod.m3u8", host="localhost"))
+    check_start(p.wait_start(), acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
+    # a daemon that does not trust the CA refuses the stream with one error
+    d2 = acc.daemon()
+    q = acc.plugin(d2, buffering=1)
+    q.start(IPTV, httpsd.url("/vod.m3u8", host="localhost"))
+    m = q.recv_until("stop", timeout=T)
+    assert is_error(m), m
+    assert one_stop(q, 0.3)[0] is None
+
+
+@pytest.mark.xfail(strict=True, reason="mbedTLS backend: a certificate's iPAddress SAN is not "
+                   "matched, so https://<IP literal>/ fails verification (open bug)")
+def test_https_upstream_by_ip_address(acc, httpsd):
+    """IPTV lists often name servers by address; the fixture certificate has IP SANs for
+    127.0.0.1 and ::1, so verification must succeed."""
+    httpsd.serve_dir(acc.media.dir, "/hls/")
+    httpsd.content("/vod.m3u8", acc.media.playlist(True, prefix="/hls/"),
+                   content_type="application/vnd.apple.mpegurl")
+    d = acc.daemon(config={"ca_file": httpsd.ca_file})
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, httpsd.url("/vod.m3u8", host="127.0.0.1"))
+    check_start(p.wait_start(), acc.rec_dir, 0, 1)
+    assert p.wait_stop()["reason"] == "complete"
