@@ -161,7 +161,7 @@ $(HOST_CFG):
 endif
 
 unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=build/test-asan/unit/%) \
-      build/test-asan/streamingserver
+      build/test-asan/streamingserver build/test/streamingserver
 
 # ---------------------------------------------------------------- fuzzing (clang libFuzzer)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
