@@ -2,7 +2,7 @@
 #   make [BOARD=<board>]        build build/<board>/streamingserver (static, -Os, stripped)
 #   make <board>_defconfig      select a board (remembered in build/.board)
 #   make menuconfig | olddefconfig | savedefconfig
-#   make run | test | fuzz | package | test-image | bench | toolchain | format | check | clean
+#   make run | test | fuzz | package | test-image | bench | toolchain | format | check | tidy | clean
 # See README.md.
 
 MAKEFLAGS += --no-builtin-rules
@@ -99,7 +99,7 @@ OBJS     := $(addprefix $(O)/obj/,$(obj-y))
 
 .DEFAULT_GOAL := all
 .PHONY: FORCE all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
-        format-check check clean distclean help menuconfig olddefconfig savedefconfig
+        format-check check tidy clean distclean help menuconfig olddefconfig savedefconfig
 
 all: $(BIN)
 	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
@@ -166,7 +166,7 @@ $(HOST_CFG):
 endif
 
 unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=build/test-asan/unit/%) \
-      build/test-asan/streamingserver
+      build/test-asan/streamingserver build/test/streamingserver
 
 # ---------------------------------------------------------------- fuzzing (clang libFuzzer)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -213,10 +213,33 @@ format:
 	$(Q)clang-format -i $(ALL_C)
 format-check:
 	$(Q)clang-format --dry-run --Werror $(ALL_C)
+# Static analysis of every C file (daemon, tests, tools) with the host configuration; the
+# board configurations only change Kconfig values. Suppressions: inline `cppcheck-suppress`
+# or tests/cppcheck-suppressions, each with its reason. Portability is checked for 32-bit
+# too, as the boxes are.
+CPPCHECK := cppcheck --quiet --error-exitcode=1 --std=c11 -j$(or $(J),2) \
+            --enable=warning,portability,performance --inline-suppr \
+            --suppressions-list=tests/cppcheck-suppressions -D__GNUC__ \
+            -Ibuild/host/include/generated -I.
 check: $(HOST_CFG)
-	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -D__GNUC__ -Ibuild/host/include/generated -I. \
-		$(filter %.c,$(ALL_C))
+	$(Q)$(CPPCHECK) --platform=unix64 $(filter %.c,$(ALL_C))
+	$(Q)$(CPPCHECK) --platform=unix32 $(filter %.c,$(ALL_C))
+# clang-tidy (.clang-tidy) on the daemon's sources with the host test build's flags; the
+# compilation database is written from the Makefile's own variables (no bear run needed).
+TIDY      := clang-tidy-14
+TIDY_SRCS := $(filter core/% hal/% net/% providers/%,$(filter %.c,$(ALL_C)))
+TIDY_ARGS := $(foreach a,$(CSTD) -g -O1 $(WARN) -D_GNU_SOURCE -Ibuild/host/include/generated -I.,"$(a)",)
+build/tidy/compile_commands.json: Makefile VERSION $(TIDY_SRCS)
+	$(Q)mkdir -p $(@D)
+	$(Q){ printf '['; sep=; for f in $(TIDY_SRCS); do \
+		printf '%s\n{"directory":"%s","file":"%s","arguments":["gcc",%s"-DSS_VERSION=\\"%s\\"","-c","%s"]}' \
+			"$$sep" "$(TOP)" "$$f" '$(TIDY_ARGS)' "$$(cat VERSION)" "$$f"; sep=,; \
+	done; printf '\n]\n'; } >$@
+tidy: $(HOST_CFG) build/tidy/compile_commands.json
+	$(Q)printf '%s\n' $(TIDY_SRCS) | xargs -P$(or $(J),2) -n4 $(TIDY) --quiet -p build/tidy \
+		>build/tidy/tidy.log 2>&1; rc=$$?; \
+		grep -v -e '^[0-9]* warnings\? generated\.$$' -e '^[0-9]* warnings\? and [0-9]* errors\? generated\.$$' \
+			build/tidy/tidy.log; exit $$rc
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#define ZLIB_CONST /* next_in is const: no cast needed to feed it our const bytes */
 #include <zlib.h>
 
 #include "core/err.h"
@@ -582,7 +583,6 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 	}
 	c = lru;
 	conn_close(s, c);
-	deadline = now_ms() + s->o.connect_timeout_ms;
 	rc = resolve(s, u->host, u->port, &res);
 	if (rc)
 		return rc;
@@ -706,7 +706,7 @@ static int body_decode(struct http_session *s, struct body *b, const uint8_t *p,
 		return body_emit(b, p, n);
 	if (b->inflate_done)
 		return 0; /* bytes after the end of the compressed stream are ignored */
-	s->z.next_in = (Bytef *)(uintptr_t)p;
+	s->z.next_in = p;
 	s->z.avail_in = (uInt)n;
 	while (s->z.avail_in > 0 && !b->inflate_done) {
 		uInt before_in = s->z.avail_in;
@@ -726,7 +726,7 @@ static int body_decode(struct http_session *s, struct body *b, const uint8_t *p,
 				return -ENOMEM;
 			}
 			b->raw_tried = true;
-			s->z.next_in = (Bytef *)(uintptr_t)p;
+			s->z.next_in = p;
 			s->z.avail_in = (uInt)n;
 			continue;
 		}

@@ -32,7 +32,7 @@ PKGS_ALL="$PKGS_HOST gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-li
   binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross linux-libc-dev-armhf-cross
   linux-libc-dev-arm64-cross qemu-user-static qemu-system-mips qemu-system-arm cpio xz-utils bc
   ffmpeg python3-pytest libcmocka-dev libmbedtls-dev libbearssl-dev clang libclang-rt-14-dev
-  valgrind openssl busybox-static dpkg ca-certificates"
+  valgrind openssl busybox-static dpkg ca-certificates cppcheck clang-tidy"
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
 note() { echo "bootstrap: $*" >&2; }

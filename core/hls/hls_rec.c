@@ -879,6 +879,9 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	}
 	if (rc < 0)
 		goto out;
+	/* rc >= 0 here means parse_media() filled *s->pl (the analyzer cannot see that
+	 * rec_fail() returns its negative rc) */
+	// NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
 	s->live = !s->pl->endlist;
 	s->fmp4 = s->pl->n_maps > 0;
 	c->kind = s->fmp4 ? REC_HLS_M4S : s->live ? REC_HLS_LIVE : REC_HLS_BASIC;
