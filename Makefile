@@ -170,7 +170,7 @@ unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=b
 
 # ---------------------------------------------------------------- fuzzing (clang libFuzzer)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 build/fuzz/obj/%.o: %.c $(HOST_CFG)
 	$(Q)mkdir -p $(@D)
 	$(Q)clang $(CSTD) -g -O1 $(WARN) $(DEFS) -Ibuild/host/include/generated -I. $(FUZZ_FLAGS) -c -o $@ $<
@@ -178,7 +178,7 @@ build/fuzz/libss.a: $(addprefix build/fuzz/obj/,$(LIB_OBJS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libss.a
 	$(Q)clang $(CSTD) -g -O1 $(DEFS) -Ibuild/host/include/generated -I. \
-		-fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libss.a $(TEST_LIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< build/fuzz/libss.a $(TEST_LIBS)
 fuzz-build: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_TIME ?= 300
 fuzz: fuzz-build
