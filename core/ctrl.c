@@ -503,7 +503,7 @@ static void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 	UNUSED(l);
 	UNUSED(revents);
 	for (int tries = 0; tries < CONFIG_CTRL_MAX_CLIENTS; tries++) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = {0}; /* accept4() fills it; zeroed for the analyzer */
 		socklen_t sl = sizeof(ss);
 		struct ctrl_client *cl = NULL;
 		char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";

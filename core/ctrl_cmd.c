@@ -539,6 +539,8 @@ out:
 
 static void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancelled)
 {
+	/* read before c->rec is cleared: clang 14's analyzer then stops taking job for NULL */
+	const bool resolve_failed = job->resolve_failed;
 	const char *rid = ctrl_cmd_recorder_id(c);
 	uint8_t *f = NULL;
 	size_t len;
@@ -548,7 +550,7 @@ static void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancel
 	/* After a client's stop (cancelled) nothing more is said about this recording. */
 	if (cancelled || rc == -ERR_CANCELLED) {
 		LOG_INFO(LOG_CTRL, "recording in %s stopped", job->rec_dir);
-	} else if (job->resolve_failed) {
+	} else if (resolve_failed) {
 		LOG_WARN(LOG_CTRL, "provider %s: resolve failed: %s", job->provider_id,
 			 err_str(rc));
 		ctrl_send_error(c, job->requester, rc, job->msg[0] ? job->msg : NULL);

@@ -37,6 +37,8 @@ int rec_out_fmp4_init(struct rec_out *o, const uint8_t *p, size_t n);
 int rec_out_seg_begin(struct rec_out *o, unsigned flags, const char *url);
 /* Feeds segment bytes. */
 int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n);
+/* Feeds segment bytes the remuxer may rewrite in place and write from (p undefined after). */
+int rec_out_feed_mut(struct rec_out *o, uint8_t *p, size_t n);
 /* Ends the segment (dur_ms from EXTINF); announces the section when it is ready. */
 int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info);
 /*

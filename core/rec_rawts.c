@@ -77,13 +77,13 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 		r.total = 0;
 		http_request_init(&rq, url);
 		rc = http_get(c->http, &rq, &rs, rawts_body, &r);
-		if (rc == RAWTS_DONE) {
+		if (rc == RAWTS_DONE) { /* --duration reached; the segment was closed */
 			rc = 0;
 			break;
 		}
 		if (rc == 0) {
+			/* The body ended cleanly: its last pseudo-segment is complete. */
 			rec_note(c, "the TS stream ended");
-			/* its last piece arrived whole: a complete segment, unlike a cut one */
 			rc = rec_out_seg_end(&r.out, 0, NULL);
 			break;
 		}

@@ -1,6 +1,7 @@
 /* `streamingserver --fetch URL`: a tiny wget over our own HTTP client, for users and tests. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,20 @@ static int parse_range(const char *s, int64_t *a, int64_t *b)
 	return (*end || *b < *a) ? -1 : 0;
 }
 
+/* 0 and *v set when s is a whole decimal int (atoi would take "x" or "5s" as 0 or 5). */
+static int parse_int(const char *s, int *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (end == s || *end || errno || x < INT_MIN || x > INT_MAX)
+		return -1;
+	*v = (int)x;
+	return 0;
+}
+
 int fetch_main(int argc, char **argv)
 {
 	const char *headers[FETCH_MAX_HEADERS + 1] = {0};
@@ -138,7 +153,10 @@ int fetch_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int t;
 
+		if (!a)
+			break; /* argv[argc] is NULL; a caller passing a shorter vector ends here */
 		if (!strcmp(a, "-H") && v) {
 			if (n_headers >= FETCH_MAX_HEADERS) {
 				fprintf(stderr, "fetch: at most %d -H options\n",
@@ -165,18 +183,20 @@ int fetch_main(int argc, char **argv)
 				return 2;
 			}
 			i++;
-		} else if (!strcmp(a, "--retries") && v) {
-			rq.max_retries = atoi(v);
-			i++;
-		} else if (!strcmp(a, "--rate") && v) {
-			so.rate_per_min = atoi(v);
-			i++;
-		} else if (!strcmp(a, "--burst") && v) {
-			so.rate_burst = atoi(v);
-			i++;
-		} else if (!strcmp(a, "--timeout") && v) {
-			so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms =
-				atoi(v);
+		} else if ((!strcmp(a, "--retries") || !strcmp(a, "--rate") ||
+			    !strcmp(a, "--burst") || !strcmp(a, "--timeout")) && v) {
+			if (parse_int(v, &t)) {
+				fprintf(stderr, "fetch: %s needs a number, not '%s'\n", a, v);
+				return 2;
+			}
+			if (!strcmp(a, "--retries"))
+				rq.max_retries = t;
+			else if (!strcmp(a, "--rate"))
+				so.rate_per_min = t;
+			else if (!strcmp(a, "--burst"))
+				so.rate_burst = t;
+			else
+				so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms = t;
 			i++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(fetch_usage, stdout);

@@ -351,7 +351,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 int http_parse_date(const uint8_t *p, size_t n, time_t *t)
 {
-	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const unsigned char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
 	bool have_time = false, have_day = false, have_month = false, have_year = false;
 	int hh = 0, mi = 0, ss = 0, day = 0, mon = 0, year = 0;
 	size_t i = 0;

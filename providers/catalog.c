@@ -145,6 +145,8 @@ int cat_open(const char *dir, struct cat *c)
 		goto bad;
 	foot[FOOTER_LEN] = 0;
 	if (memcmp(foot, "SSCAT1 ", 7) || foot[FOOTER_LEN - 1] != '\n' ||
+	    /* at most 16 and 8 hex digits always fit their types: sscanf cannot overflow */
+	    // NOLINTNEXTLINE(cert-err34-c)
 	    sscanf(foot + 7, "%16llx %8x", &ioff, &ilen) != 2)
 		goto bad;
 	if (ilen < 2 || ilen > INDEX_MAX || ioff + ilen + FOOTER_LEN != (uint64_t)st.st_size)
@@ -218,9 +220,10 @@ static int read_slice(const struct cat *c, int k, char **buf, size_t *len)
 	long long off, n, crc;
 	int rc;
 
-	get_num(c, e, "off", &off);
-	get_num(c, e, "len", &n);
-	get_num(c, e, "crc", &crc);
+	/* check_index() validated these at open; a failure here is a changed file */
+	if (get_num(c, e, "off", &off) || get_num(c, e, "len", &n) || get_num(c, e, "crc", &crc) ||
+	    off < 0 || n < 2 || (size_t)n > REPLY_MAX)
+		return -ERR_PARSE;
 	*buf = malloc((size_t)n + 1);
 	if (!*buf)
 		return -ENOMEM;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const: no cast needed to feed it our const bytes */
 #include <zlib.h>
 
 #include "core/err.h"
@@ -54,7 +55,7 @@ static int emit(struct prov_dec *d, const uint8_t *p, size_t n)
 
 static int inflate_some(struct prov_dec *d, const uint8_t *p, size_t n)
 {
-	d->z.next_in = (Bytef *)(uintptr_t)p;
+	d->z.next_in = p;
 	d->z.avail_in = (uInt)n;
 	do {
 		int zr, rc;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make test`: installs what is missing, builds, then runs every test stage and ends with
 # one summary line "N passed, N failed". Stages: unit (cmocka, plain and ASan+UBSan),
-# integration (pytest, the host daemon over TCP; again with BearSSL), cross (each arch
-# under qemu-user), fuzz smoke, and the QEMU system image boot (SS_TEST_IMAGE=0 skips it).
+# static analysis (cppcheck, clang-tidy), integration (pytest, the host daemon over TCP,
+# valgrind memcheck included; again with BearSSL), cross (each arch under qemu-user), fuzz
+# smoke, and the QEMU system image boot (SS_TEST_IMAGE=0 skips it).
 set -u
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -65,6 +66,19 @@ else
 	cat "$LOGDIR/unit-build.log"
 	fail_stage "unit test build failed" unit
 fi
+
+# ---- static analysis: cppcheck (make check) and clang-tidy (make tidy), one count each
+say "static analysis"
+for tool in check tidy; do
+	log="$LOGDIR/static-$tool.log"
+	if timeout 600 make -s J="$J" "$tool" >"$log" 2>&1; then
+		count "static analysis: make $tool" 1 0
+	else
+		echo "--- make $tool findings:"
+		cat "$log"
+		count "static analysis: make $tool" 0 1
+	fi
+done
 
 # ---- integration tests (pytest): the real daemon over TCP
 run_pytest() { # $1 label, rest: pytest args
