@@ -82,7 +82,10 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 			break;
 		}
 		if (rc == 0) {
+			/* A body that ended is whole: its last pseudo-segment is complete (a short
+			 * stream still starts), not an interrupted one as at a stop or error. */
 			rec_note(c, "the TS stream ended");
+			rc = rec_out_seg_end(&r.out, 0, NULL);
 			break;
 		}
 		if (rc == -ERR_FORBIDDEN) {
