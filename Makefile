@@ -51,7 +51,7 @@ ifeq ($(filter %_defconfig menuconfig olddefconfig savedefconfig clean distclean
 -include $(O)/auto.conf
 endif
 
-%_defconfig:
+$(addsuffix _defconfig,$(BOARDS)): %_defconfig:
 	$(Q)mkdir -p build && echo $* > build/.board
 	$(Q)rm -f build/$*/.config build/$*/.config.custom
 	$(Q)$(MAKE) --no-print-directory BOARD=$* build/$*/.config build/$*/auto.conf
@@ -88,7 +88,7 @@ CROSS_CC := $(TRIPLE)-gcc -specs=$(SYSROOT)/lib/musl-gcc.specs
 CFLAGS   := $(CSTD) -Os -g0 $(CPUFLAGS) $(WARN) $(DEFS) $(INCS) -isystem $(SYSROOT)/include \
             -idirafter $(SYSROOT)/kinc -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
             -MMD -MP $(EXTRA_CFLAGS)
-LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+LDFLAGS  := -static -Wl,--gc-sections -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
 LIBS-y                  :=
 LIBS-$(CONFIG_TLS_MBEDTLS) += -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS-$(CONFIG_TLS_BEARSSL) += -lbearssl
@@ -98,14 +98,18 @@ BIN      := $(O)/streamingserver
 OBJS     := $(addprefix $(O)/obj/,$(obj-y))
 
 .DEFAULT_GOAL := all
-.PHONY: all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
+.PHONY: FORCE all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
         format-check check tidy clean distclean help menuconfig olddefconfig savedefconfig
 
 all: $(BIN)
 	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
 
-sysroot:
-	$(Q)toolchain/bootstrap.sh sysroot $(ARCH) >/dev/null
+# The sysroot's versioned path: objects rebuild when the toolchain cache moves on.
+SYSROOT_ID := $(O)/sysroot.id
+sysroot $(SYSROOT_ID): FORCE
+	$(Q)mkdir -p $(O) && p=$$(toolchain/bootstrap.sh sysroot $(ARCH)) && \
+		if [ "$$(cat $(SYSROOT_ID) 2>/dev/null)" != "$$p" ]; then echo "$$p" >$(SYSROOT_ID); fi
+FORCE:
 
 # Rebuild everything when the compiler command or flags change (board .mk, EXTRA_CFLAGS).
 FLAGS_STAMP := $(O)/flags.stamp
@@ -115,17 +119,18 @@ $(shell mkdir -p $(O))
 $(file >$(FLAGS_STAMP),$(FLAGS_NOW))
 endif
 
-$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h $(FLAGS_STAMP) | sysroot
+$(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h $(FLAGS_STAMP) $(SYSROOT_ID)
 	$(Q)mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [$(BOARD)] $<")
 	$(Q)$(CROSS_CC) $(CFLAGS) -c -o $@ $<
 
-$(BIN): $(OBJS) $(FLAGS_STAMP) | sysroot
+$(BIN): $(OBJS) $(FLAGS_STAMP) $(SYSROOT_ID)
 	@$(if $(Q),echo "  LD [$(BOARD)] $@")
 	$(Q)$(CROSS_CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 ifeq ($(ARCH),mipsel)
 	$(Q)toolchain/check-mips-r1.sh $@
 endif
+	$(Q)$(TRIPLE)-strip $@
 
 -include $(OBJS:.o=.d)
 
@@ -165,7 +170,7 @@ unit: $(UNIT_SRCS:tests/unit/%.c=build/test/unit/%) $(UNIT_SRCS:tests/unit/%.c=b
 
 # ---------------------------------------------------------------- fuzzing (clang libFuzzer)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 build/fuzz/obj/%.o: %.c $(HOST_CFG)
 	$(Q)mkdir -p $(@D)
 	$(Q)clang $(CSTD) -g -O1 $(WARN) $(DEFS) -Ibuild/host/include/generated -I. $(FUZZ_FLAGS) -c -o $@ $<
@@ -173,7 +178,7 @@ build/fuzz/libss.a: $(addprefix build/fuzz/obj/,$(LIB_OBJS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libss.a
 	$(Q)clang $(CSTD) -g -O1 $(DEFS) -Ibuild/host/include/generated -I. \
-		-fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libss.a $(TEST_LIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< build/fuzz/libss.a $(TEST_LIBS)
 fuzz-build: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_TIME ?= 300
 fuzz: fuzz-build

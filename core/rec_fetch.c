@@ -54,6 +54,35 @@ static void deadline(struct timespec *ts, int ms)
 	}
 }
 
+/*
+ * Where the HTTP client reads the next body bytes: straight into the ring's free space
+ * (on_body then only commits them), or, while a retry is still skipping bytes the reader
+ * already has, into the session's own buffer (*cap 0). Waits while the ring is full.
+ */
+static int on_buf(void *ctx, uint8_t **p, size_t *cap)
+{
+	struct slot *s = ctx;
+	struct rec_fetch *f = s->f;
+	int rc = 0;
+
+	*cap = 0;
+	pthread_mutex_lock(&f->mu);
+	if (s->received >= s->job.skip + s->delivered) {
+		while (s->len == f->cap && !f->aborting && !f->quit && !s->abandon)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->aborting || f->quit || s->abandon) {
+			rc = -ERR_CANCELLED;
+		} else {
+			size_t tail = (s->head + s->len) % f->cap;
+
+			*p = s->ring + tail;
+			*cap = MIN(f->cap - s->len, f->cap - tail);
+		}
+	}
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
 /* Body bytes of one attempt: drop what was delivered before, then fill the ring. */
 static int on_body(void *ctx, const uint8_t *p, size_t n)
 {
@@ -88,7 +117,10 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 		room = f->cap - s->len;
 		tail = (s->head + s->len) % f->cap;
 		k = MIN(n, MIN(room, f->cap - tail));
-		memcpy(s->ring + tail, p, k);
+		/* bytes read in place (on_buf) are already there: the reader only consumes,
+		 * which leaves the tail where it was */
+		if (p != s->ring + tail)
+			memcpy(s->ring + tail, p, k);
 		s->len += k;
 		s->received += (int64_t)k;
 		s->delivered += (int64_t)k;
@@ -124,6 +156,7 @@ static int run_job(struct slot *s)
 		pthread_mutex_unlock(&f->mu);
 		http_request_init(&rq, s->job.url);
 		rq.max_retries = 0; /* retried here, where the live window is known */
+		rq.body_buf = on_buf;
 		if (s->job.len >= 0) {
 			/* Byte-range segments resume exactly where the reader is. */
 			rq.range_start = s->job.off + have;
@@ -319,7 +352,7 @@ static struct slot *find(struct rec_fetch *f, uint64_t seq)
 	return NULL;
 }
 
-int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, const uint8_t **p, int wait_ms)
+int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, uint8_t **p, int wait_ms)
 {
 	struct timespec dl;
 	struct slot *s;

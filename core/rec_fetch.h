@@ -42,12 +42,13 @@ int rec_fetch_submit(struct rec_fetch *f, const struct rec_fetch_job *job);
 
 /*
  * Points *p at the next contiguous unread bytes of segment seq inside the fetcher's buffer
- * (zero copy) and returns their count (> 0); they stay valid until rec_fetch_consume().
+ * (zero copy) and returns their count (> 0); they stay valid until rec_fetch_consume(), and
+ * the caller may rewrite them in place (the fetcher only fills free space).
  * Waits up to wait_ms. Returns 0 when the segment ended complete, -EAGAIN when nothing
  * arrived in time, the download's final error (-ERR_FORBIDDEN, -ERR_NOT_FOUND, ...), or
  * -ENOENT when seq was not submitted.
  */
-int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, const uint8_t **p, int wait_ms);
+int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, uint8_t **p, int wait_ms);
 /* Releases the first n bytes returned by rec_fetch_peek (the fetcher may refill them). */
 void rec_fetch_consume(struct rec_fetch *f, uint64_t seq, size_t n);
 /* Frees the slot of seq (done, failed or abandoned; a running download is aborted). */

@@ -118,6 +118,13 @@ int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n)
 	return o->sink_err ? o->sink_err : rc;
 }
 
+int rec_out_feed_mut(struct rec_out *o, uint8_t *p, size_t n)
+{
+	int rc = ts_remux_feed_mut(o->remux, p, n);
+
+	return o->sink_err ? o->sink_err : rc;
+}
+
 /* Ends the open segment; only a complete one counts toward `buffering` and is announced. */
 static int seg_close(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info, bool complete)
 {

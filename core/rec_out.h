@@ -37,6 +37,8 @@ int rec_out_fmp4_init(struct rec_out *o, const uint8_t *p, size_t n);
 int rec_out_seg_begin(struct rec_out *o, unsigned flags, const char *url);
 /* Feeds segment bytes. */
 int rec_out_feed(struct rec_out *o, const uint8_t *p, size_t n);
+/* Feeds segment bytes the remuxer may rewrite in place and write from (p undefined after). */
+int rec_out_feed_mut(struct rec_out *o, uint8_t *p, size_t n);
 /* Ends the segment (dur_ms from EXTINF); announces the section when it is ready. */
 int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *info);
 /*
@@ -46,7 +48,8 @@ int rec_out_seg_end(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *i
 int rec_out_seg_fail(struct rec_out *o, struct ts_segment_info *info);
 /*
  * Ends the recording: flushes and closes the file; with announce_rest, a section not yet
- * announced is announced now (VOD end, error), without it (a stop) nothing is sent.
+ * announced is announced now (a complete VOD shorter than `buffering`), without it (an
+ * error or a stop) nothing is sent.
  */
 int rec_out_finish(struct rec_out *o, bool announce_rest);
 /* Frees everything (closes the file when still open). */

@@ -77,13 +77,12 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 		r.total = 0;
 		http_request_init(&rq, url);
 		rc = http_get(c->http, &rq, &rs, rawts_body, &r);
-		if (rc == RAWTS_DONE) {
+		if (rc == RAWTS_DONE) { /* --duration reached; the segment was closed */
 			rc = 0;
 			break;
 		}
 		if (rc == 0) {
-			/* A body that ended is whole: its last pseudo-segment is complete (a short
-			 * stream still starts), not an interrupted one as at a stop or error. */
+			/* The body ended cleanly: its last pseudo-segment is complete. */
 			rec_note(c, "the TS stream ended");
 			rc = rec_out_seg_end(&r.out, 0, NULL);
 			break;
@@ -118,7 +117,7 @@ int rec_rawts(struct rec_ctx *c, const char *url)
 		if (rc < 0)
 			rec_fail(c, rc, "The recording could not be finished.");
 	} else {
-		rec_out_finish(&r.out, rc != -ERR_CANCELLED);
+		rec_out_finish(&r.out, false); /* error or stop: no start for a short rest */
 		if (rc == -ERR_DISK_FULL)
 			rec_fail(c, rc, "The recording disk is full.");
 	}

@@ -89,6 +89,7 @@ struct body {
 	bool stopped; /* keep reached: the rest is not wanted */
 	uint64_t delivered;
 	http_body_fn fn;
+	http_body_buf_fn buf_fn; /* reads straight into fn's memory when set (plain bodies) */
 	void *ctx;
 };
 
@@ -1135,6 +1136,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 	memset(&b, 0, sizeof(b));
 	b.enc = hd.encoding;
 	b.fn = fn;
+	b.buf_fn = rq->body_buf;
 	b.ctx = ctx;
 	b.deliver = hd.status >= 200 && hd.status < 300 && !h->redirect && !head_req;
 	if (head_req || hd.status == 204 || hd.status == 304) {
@@ -1211,13 +1213,30 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 		deadline = now_ms() + s->o.idle_timeout_ms;
 		while (!done && !b.stopped) {
 			ssize_t r;
-			size_t o2 = 0;
+			size_t o2 = 0, want = sizeof(s->rbuf);
+			uint8_t *dst = s->rbuf;
 
 			if (cancelled(s)) {
 				rc = -ERR_CANCELLED;
 				goto fail;
 			}
-			r = conn_read(s, c, s->rbuf, sizeof(s->rbuf), deadline);
+			/* A plain body can go straight into the caller's memory: no copy from
+			 * rbuf. Never past the body's end, so the connection stays reusable. */
+			if (b.buf_fn && b.fn && b.deliver && b.enc == HTTP_ENC_IDENTITY &&
+			    !b.skip && (b.mode == BODY_LENGTH || b.mode == BODY_CLOSE)) {
+				uint8_t *q = NULL;
+				size_t cap = 0;
+
+				rc = b.buf_fn(b.ctx, &q, &cap);
+				if (rc < 0)
+					goto fail;
+				if (cap && q) {
+					dst = q;
+					want = b.mode == BODY_LENGTH ? (size_t)MIN((int64_t)cap, b.left)
+								     : cap;
+				}
+			}
+			r = conn_read(s, c, dst, want, deadline);
 			if (r < 0) {
 				rc = (int)r;
 				if (rc == -ERR_TIMEOUT)
@@ -1243,7 +1262,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 			while (o2 < (size_t)r && !done) {
 				size_t k;
 
-				rc = body_feed(s, &b, s->rbuf + o2, (size_t)r - o2, &done, &k);
+				rc = body_feed(s, &b, dst + o2, (size_t)r - o2, &done, &k);
 				if (rc)
 					goto fail;
 				if (b.delivered)

@@ -47,6 +47,15 @@ struct cookie_jar *http_session_cookies(struct http_session *s);
 /* Stores a Set-Cookie value as if url had sent it. Returns 0 or a negative error. */
 int http_session_add_cookie(struct http_session *s, const char *url, const char *set_cookie);
 
+/*
+ * Optional zero-copy delivery: called before each socket read of a plain (identity, not
+ * chunked) body with the context of http_get()'s fn. It may point *p at *cap bytes of the
+ * caller's memory to read into; fn then receives bytes read there in place (its p points
+ * into that memory). *cap = 0: read into the session's buffer as usual. A negative return
+ * aborts the transfer with that value.
+ */
+typedef int (*http_body_buf_fn)(void *ctx, uint8_t **p, size_t *cap);
+
 struct http_request {
 	const char *url;
 	const char *method;	    /* NULL or "GET"; "HEAD" */
@@ -55,6 +64,7 @@ struct http_request {
 	const char *const *headers; /* NULL-terminated "Name: value" extras, or NULL */
 	int max_retries;	    /* < 0: CONFIG_HTTP_RETRIES; 0: none */
 	int max_body;		    /* unused by http_get; reserved */
+	http_body_buf_fn body_buf;  /* NULL, or where to read the body (see above) */
 };
 
 #define HTTP_URL_MAX 2048

@@ -9,9 +9,12 @@
 #
 # Cache layout ($SS_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver):
 #   src/<pkg>_<version>/   apt-get source trees (never in the repo)
-#   build/<arch>-<key>/    per-arch build trees
-#   sysroot/<arch>-<key>/  the sysroots; sysroot/<arch> is a symlink to the current one
-#   log/                   one log per build step; lock/ flock files
+#   build/<arch>-<id>/     per-arch build trees (removed after a successful build)
+#   sysroot/<arch>-<id>/   the sysroots, <id> = hash of their .key (arch, source versions,
+#                          recipe hash); sysroot/<arch> is a symlink to the current one
+#   log/sysroot-<arch>.log every build step with its time; log/src-<pkg>.log
+#   lock/<arch>.lock       flock, so parallel callers build an arch once
+# See toolchain/README.md.
 set -eu
 # Called from the project Makefile: its MAKEFLAGS (--no-builtin-rules, -s, jobserver) would break
 # the libraries' own Makefiles (mbedTLS needs the built-in suffix rules).
@@ -68,8 +71,8 @@ cmd_packages() { # $1 host|all
 	all) list=$PKGS_ALL ;;
 	*) die "usage: bootstrap.sh packages <host|all>" ;;
 	esac
-	# shellcheck disable=SC2086
 	local miss
+	# shellcheck disable=SC2086 # word splitting wanted
 	miss=$(missing_pkgs $list | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	[ -z "${miss// /}" ] || apt_install $miss
@@ -301,6 +304,7 @@ int main(void)
 C
 	local extra=""
 	[ "$A" != mipsel ] || extra="$S/lib/r1shim.o"
+	# shellcheck disable=SC2046,SC2086 # word splitting wanted
 	$T-gcc -specs="$S/lib/musl-gcc.specs" -Os $(archflags_of "$A") -isystem "$S/include" \
 		-idirafter "$S/kinc" -static -o "$t/v" "$t/v.c" -L"$S/lib" -lmbedtls -lmbedx509 \
 		-lmbedcrypto -lbearssl -lz -lpthread $extra >>"$SS_CACHE/log/sysroot-$A.log" 2>&1 ||
@@ -345,7 +349,7 @@ ensure_sysroot() { # $1 arch $2 recheck(0|1)
 			ln -sfn "$(basename "$(dirname "$k")")" "$link.new.$$"
 			mv -T "$link.new.$$" "$link"
 			exec 9>&-
-			echo "$(dirname "$k")"
+			dirname "$k"
 			return 0
 		fi
 	fi
@@ -395,5 +399,5 @@ sysroot) [ $# -eq 2 ] || die "usage: bootstrap.sh sysroot <x86_64|mipsel|armhf|a
 	ensure_sysroot "$2" 0 ;;
 sysroots) cmd_sysroots ;;
 all) cmd_packages all && cmd_sysroots ;;
-*) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

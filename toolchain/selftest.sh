@@ -53,8 +53,8 @@ start_server() {
 	openssl s_server -www -tls1_2 -accept 127.0.0.1:0 -cert "$W/srv-$cert.pem" -key "$W/srv-$cert.key" \
 		"$@" >"$W/server-$name.log" 2>&1 </dev/null &
 	PIDS="$PIDS $!"
-	local i port=""
-	for i in $(seq 50); do
+	local port=""
+	for _ in $(seq 50); do
 		port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\).*/\1/p' "$W/server-$name.log")
 		[ -z "$port" ] || break
 		sleep 0.1
@@ -118,6 +118,7 @@ for A in $ARCHES; do
 			fi
 		done
 		# the name check must refuse a certificate for another host
+		# shellcheck disable=SC2154 # PORT_ecdsa is set through eval by start_server
 		# shellcheck disable=SC2086
 		timeout 30 $RUN "$out" "$PORT_ecdsa" wrong.example "$W/ca-ec.pem" >"$out.badname" 2>&1 && rc=0 || rc=$?
 		if [ "$rc" = 3 ]; then ok "$A $v: wrong host name refused"; else cat "$out.badname"; fail "$A $v: wrong host name accepted (rc $rc)"; fi

@@ -537,17 +537,20 @@ static int load_map(struct hls *s, const struct hls_desc *d)
 	return 0;
 }
 
-/* Decrypts (when needed) and feeds n bytes. */
-static int feed(struct hls *s, struct aes128_dec *a, bool enc, const uint8_t *p, size_t n)
+/*
+ * Decrypts (when needed) and feeds n bytes. p is the fetcher's buffer, consumed after this:
+ * the remuxer rewrites packets in place there (or in s->dec) and writes them from it.
+ */
+static int feed(struct hls *s, struct aes128_dec *a, bool enc, uint8_t *p, size_t n)
 {
 	size_t k;
 	int rc;
 
 	if (!enc)
-		return rec_out_feed(&s->out, p, n);
+		return rec_out_feed_mut(&s->out, p, n);
 	rc = aes128_dec_update(a, p, n, s->dec, &k);
 	if (rc == 0 && k)
-		rc = rec_out_feed(&s->out, s->dec, k);
+		rc = rec_out_feed_mut(&s->out, s->dec, k);
 	return rc;
 }
 
@@ -617,13 +620,14 @@ static int consume(struct hls *s)
 		s->seg_open = true;
 	}
 	for (;;) {
-		const uint8_t *data;
+		uint8_t *data;
 
 		r = rec_fetch_peek(s->fetch, d->seq, &data, 50);
 		if (r > 0) {
 			/* Fed straight from the fetcher's buffer: no copy on the way to the
-			 * remuxer. */
-			r = MIN(r, CHUNK);
+			 * remuxer, whole spans at once (only decryption goes through s->dec). */
+			if (d->enc)
+				r = MIN(r, CHUNK);
 			last_progress = hal_now_ms();
 			/* A trickling download never times out the wait: look at the cancel fd here
 			 * too. */
@@ -908,8 +912,11 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 		if (rc2 < 0)
 			rc = rec_fail(c, rc2, "The recording could not be finished.");
 	} else {
-		/* Whatever was recorded stays playable; after a stop nothing more is announced. */
-		rec_out_finish(&s->out, rc != -ERR_CANCELLED);
+		/*
+		 * Whatever was recorded stays playable, but after an error or a stop nothing
+		 * more is announced: a start promises `buffering` complete segments.
+		 */
+		rec_out_finish(&s->out, false);
 	}
 	rec_out_free(&s->out);
 	if (rc == 0 && s->out.seg_total == 0)

@@ -44,9 +44,48 @@ static void out_flush(struct ts_remux *r)
 	r->out_n = 0;
 }
 
+/* Writes the run of packets rewritten in place in the caller's buffer (see run_add()). */
+static void run_flush(struct ts_remux *r)
+{
+	if (!r->run_n)
+		return;
+	if (!r->err) {
+		int rc = r->ops.write(r->ctx, r->run_p, r->run_n);
+
+		set_err(r, rc);
+		if (rc >= 0)
+			r->seg.bytes_out += r->run_n;
+	}
+	r->run_n = 0;
+}
+
+/* Whether the packet at p lies in the writable buffer of ts_remux_feed_mut()'s caller. */
+static inline bool in_mut(const struct ts_remux *r, const uint8_t *p)
+{
+	return p >= r->mut_lo && p < r->mut_hi;
+}
+
+/*
+ * Queues the packet s, already rewritten in place, for output without copying it:
+ * consecutive packets make one run that goes to the sink in one write. Output order is
+ * kept by never having both a run and buffered output pending.
+ */
+static void run_add(struct ts_remux *r, const uint8_t *s)
+{
+	if (r->run_n && s != r->run_p + r->run_n)
+		run_flush(r);
+	if (r->out_n)
+		out_flush(r);
+	if (!r->run_n)
+		r->run_p = s;
+	r->run_n += TS_PKT;
+}
+
 /* Next free 188-byte slot; the caller fills it completely and calls out_commit(). */
 static uint8_t *out_slot(struct ts_remux *r)
 {
+	if (r->run_n)
+		run_flush(r);
 	if (r->out_n + TS_PKT > OUT_CAP)
 		out_flush(r);
 	return r->out + r->out_n;
@@ -742,8 +781,12 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				emit_pcr(r, pcr, false); /* our PCR PID carries it instead */
 			}
 		}
-		s = out_slot(r);
-		memcpy(s, p, TS_PKT);
+		if (in_mut(r, p)) {
+			s = (uint8_t *)p; /* the caller's writable buffer: rewrite in place */
+		} else {
+			s = out_slot(r);
+			memcpy(s, p, TS_PKT);
+		}
 		s[1] = (uint8_t)((s[1] & 0xe0) | (st->out_pid >> 8));
 		s[2] = (uint8_t)st->out_pid;
 		if (afc & 1) {
@@ -775,7 +818,10 @@ static void out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				ts_write_pts(q + h.pts_off, 2, pts);
 			}
 		}
-		out_commit(r);
+		if (s == p)
+			run_add(r, s);
+		else
+			out_commit(r);
 	}
 }
 
@@ -1001,7 +1047,8 @@ __attribute__((noinline)) static void ts_packet(struct ts_remux *r, const uint8_
  * Most packets are payload-only continuations of a PES being passed through: only PID and
  * CC change. This path decides that with a few loads; everything else goes to ts_packet().
  */
-__attribute__((always_inline)) static inline void fast_packet(struct ts_remux *r, const uint8_t *p)
+__attribute__((always_inline)) static inline void fast_packet(struct ts_remux *r, const uint8_t *p,
+							      bool mut)
 {
 	unsigned idx = r->pid_map[ts_pid(p)];
 	struct ts_stream *st = &r->st[idx ? idx - 1 : 0];
@@ -1013,11 +1060,18 @@ __attribute__((always_inline)) static inline void fast_packet(struct ts_remux *r
 		ts_packet(r, p);
 		return;
 	}
-	if (r->out_n + TS_PKT > OUT_CAP)
-		out_flush(r);
-	s = r->out + r->out_n;
-	r->out_n += TS_PKT;
-	memcpy(s, p, TS_PKT);
+	if (mut) {
+		/* rewritten in place and written from the caller's buffer: no copy */
+		s = (uint8_t *)p;
+		if (r->run_n && s == r->run_p + r->run_n)
+			r->run_n += TS_PKT;
+		else
+			run_add(r, s);
+	} else {
+		s = out_slot(r);
+		r->out_n += TS_PKT;
+		memcpy(s, p, TS_PKT);
+	}
 	st->in_cc = (int8_t)(p[3] & 0x0f);
 	s[1] = (uint8_t)(st->out_pid >> 8);
 	s[2] = (uint8_t)st->out_pid;
@@ -1066,6 +1120,8 @@ static void resync(struct ts_remux *r, bool final)
 
 static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 {
+	bool mut = r->mut_lo != NULL; /* p is ts_remux_feed_mut()'s writable buffer */
+
 	while (n && !r->err) {
 		if (!r->synced) {
 			size_t take = MIN(n, sizeof(r->carry) - r->carry_n);
@@ -1084,7 +1140,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			n -= take;
 		} else if (!r->carry_n) {
 			while (n >= TS_PKT && p[0] == TS_SYNC && !r->err) {
-				fast_packet(r, p);
+				fast_packet(r, p, mut);
 				p += TS_PKT;
 				n -= TS_PKT;
 			}
@@ -1102,7 +1158,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 				r->synced = false;
 				break;
 			}
-			fast_packet(r, r->carry);
+			fast_packet(r, r->carry, false);
 			carry_drop(r, TS_PKT);
 		}
 	}
@@ -1111,7 +1167,7 @@ static void ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 			r->synced = false;
 			break;
 		}
-		fast_packet(r, r->carry);
+		fast_packet(r, r->carry, false);
 		carry_drop(r, TS_PKT);
 	}
 }
@@ -1635,6 +1691,20 @@ int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 	return r->err;
 }
 
+int ts_remux_feed_mut(struct ts_remux *r, uint8_t *p, size_t n)
+{
+	if (r->err || r->seg_fmp4)
+		return ts_remux_feed(r, p, n);
+	r->seg.bytes_in += n;
+	r->mut_lo = p;
+	r->mut_hi = p + n;
+	ts_feed(r, p, n);
+	/* p is the caller's again after this call: what is queued from it goes out now */
+	run_flush(r);
+	r->mut_lo = r->mut_hi = NULL;
+	return r->err;
+}
+
 int ts_remux_segment_end(struct ts_remux *r, struct ts_segment_info *info)
 {
 	if (!r->err) {
@@ -1653,7 +1723,7 @@ int ts_remux_segment_end(struct ts_remux *r, struct ts_segment_info *info)
 				resync(r, true);
 			while (r->synced && r->carry_n >= TS_PKT && r->carry[0] == TS_SYNC &&
 			       !r->err) {
-				fast_packet(r, r->carry);
+				fast_packet(r, r->carry, false);
 				carry_drop(r, TS_PKT);
 			}
 			r->seg.skipped += r->carry_n;

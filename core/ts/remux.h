@@ -1,6 +1,7 @@
 /*
- * MPEG-TS remuxer: turns HLS segments (TS, or fMP4 with an EXT-X-MAP init) fed as bytes
- * arrive into continuous section files (fixed PIDs, renumbered CCs, rebased timestamps).
+ * MPEG-TS remuxer: turns HLS segments (TS, or fMP4 with an EXT-X-MAP init or a moov of its
+ * own) fed as bytes arrive into continuous section files (fixed PIDs, renumbered CCs,
+ * rebased timestamps, PAT/PMT every 0.3 s, PCR every 60 ms, AUD per access unit).
  *
  * Use: ts_remux_init() once per recording; per segment ts_remux_segment_begin(),
  * ts_remux_feed() any number of times with any split, ts_remux_segment_end(); for fMP4 call
@@ -17,7 +18,10 @@
 #include "core/ts/psi.h"
 #include "core/ts/ts.h"
 
-/* Configuration of a section file: a change of any of it starts a new section. */
+/*
+ * Configuration of a section file: a change of any of it starts a new section (timestamps
+ * still continue from the previous section; each file starts with PAT, PMT, PCR, key frame).
+ */
 struct ts_section_info {
 	int index;	      /* N of stream_<N>.ts, from 0 */
 	enum ts_codec vcodec; /* TS_CODEC_NONE for audio-only */
@@ -195,6 +199,11 @@ struct ts_remux {
 
 	uint32_t out_n;
 	uint8_t out[CONFIG_TS_OUT_BYTES / TS_PKT * TS_PKT];
+
+	/* ts_remux_feed_mut(): the caller's buffer, and the run rewritten in place there */
+	const uint8_t *mut_lo, *mut_hi;
+	const uint8_t *run_p;
+	uint32_t run_n;
 };
 
 /* Initialises r (caller-owned memory) to write to ops/ctx. Always 0. */
@@ -216,6 +225,13 @@ int ts_remux_segment_begin(struct ts_remux *r, unsigned flags);
  * fragments without any init; a sink error. Errors are sticky: the recording should stop.
  */
 int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n);
+
+/*
+ * As ts_remux_feed(), but p is writable and the caller's until it returns: whole TS
+ * packets passed through are rewritten in place (PID, CC, PCR, PTS/DTS) and handed to the
+ * sink straight from p in runs, without a copy. The bytes of p are undefined afterwards.
+ */
+int ts_remux_feed_mut(struct ts_remux *r, uint8_t *p, size_t n);
 
 /*
  * Ends the segment: flushes held packets and buffered output to the sink, fills info (may

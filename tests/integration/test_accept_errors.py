@@ -177,6 +177,7 @@ def test_start_with_data_dir_outside_the_roots_is_path_denied(env):
     ({"av1": "yes"}, ("bad_request",)),
     ({"rec_dir": 5}, ("bad_request",)),
     ({"rec_dir": "/tmp/no/such/dir"}, ("not_found", "path_denied")),
+    ({"rec_dir": "/tmp"}, None),    # placeholder: replaced by a regular file below
 ])
 def test_bad_start_arguments(env, extra, ids):
     acc, d, c, by = env
@@ -185,6 +186,11 @@ def test_bad_start_arguments(env, extra, ids):
     args.update(extra)
     if extra.get("url", 0) is None:
         del args["url"]
+    if ids is None:     # rec_dir is a regular file
+        f = acc.tmp / "not_a_dir"
+        f.write_bytes(b"x")
+        args["rec_dir"] = str(f)
+        ids = ("not_found", "path_denied", "bad_request")
     c.send("start", args)
     one_error(c, ids, by)
     assert not os.path.exists(os.path.join(str(acc.rec_dir), "stream_0.ts"))

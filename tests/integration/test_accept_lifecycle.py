@@ -152,3 +152,68 @@ def test_client_that_never_reads_is_cut_while_others_get_broadcasts(acc):
     good.start(IPTV, acc.url("/hls/vod.m3u8"))
     check_start(good.wait_start(timeout=5), acc.rec_dir, 0, 1)
     assert good.wait_stop()["reason"] == "complete"
+
+
+def cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(under_qemu(), reason="CPU figures under emulation mean nothing")
+def test_no_busy_polling_while_recording_live_or_when_the_upstream_fails(acc):
+    """The old server spun at 100 % CPU and hammered the network on playlist errors."""
+    from fixtures_http import Response
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    idle0 = cpu_s(d.proc.pid)
+    time.sleep(1.0)
+    assert cpu_s(d.proc.pid) - idle0 < 0.05, "busy while idle"
+    p.start(IPTV, acc.url("/acc/live.m3u8"))
+    p.wait_start()
+    c0, t0 = cpu_s(d.proc.pid), time.monotonic()
+    time.sleep(3.0)
+    used = cpu_s(d.proc.pid) - c0
+    print("\n[qa] live 320x180 recording: %.2f s CPU in %.1f s" % (used, time.monotonic() - t0))
+    assert used < 0.3, used
+    # the playlist starts failing: retries back off, no hammering
+    fails = {"n": 0}
+
+    def broken(rq):
+        fails["n"] += 1
+        return Response(500, b"oops")
+    acc.httpd.route("/acc/live.m3u8", broken)
+    c0 = cpu_s(d.proc.pid)
+    msgs = p.quiet(3.0)
+    assert cpu_s(d.proc.pid) - c0 < 0.3
+    assert fails["n"] < 15, fails
+    assert len([m for m in msgs if m[0] == "stop"]) <= 1, msgs
+    p.stop()
+    p.ping()
+
+
+@pytest.mark.parametrize("what", ["browse", "resolve", "segment"])
+def test_sigterm_while_blocked_upstream_exits_quickly(acc, what):
+    from fixtures_http import Response
+    hang = Response(200, b"", delay=60)
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    if what == "browse":
+        acc.upstream.set_pluto(hang)
+        prov = next(x for x in p.get_providers() if x["provider_id"] == "PlutoTV")
+        p.send("get_categories", {"provider": prov, "data_dir": p.data_dir})
+    elif what == "resolve":
+        acc.httpd.route("/acc/hang.m3u8", lambda rq: Response(200, b"#EXTM3U\n", delay=60))
+        p.start(IPTV, acc.url("/acc/hang.m3u8"))
+    else:
+        acc.httpd.route("/acc/segs/*", lambda rq: Response(200, b"\x47" * 188 * 10, stall_at=376,
+                                                           stall=60))
+        from fixtures_accept import LiveHls
+        LiveHls(acc.httpd, acc.media, path="/acc/hangseg.m3u8", seg_path="/acc/segs/")
+        p.start(IPTV, acc.url("/acc/hangseg.m3u8"))
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    rc = d.proc.wait(5)
+    assert rc == 0, d.output()[-2000:]
+    assert time.monotonic() - t0 < 2.0

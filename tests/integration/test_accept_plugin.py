@@ -1,12 +1,13 @@
 """Acceptance: the unmodified StreamingCockpit plugin's session end to end (reference §1.8b,
 §5): ready -> get_providers -> get_categories -> get_media_items -> start with the plugin's
 exact arguments -> start broadcast -> stop -> silence, every echoed value pure ASCII."""
+import json
 import os
 import time
 
 import pytest
 
-from fixtures_accept import T, assert_ascii, check_start
+from fixtures_accept import T, assert_ascii, check_start, probe, tscheck_errors
 
 
 def browse_all(p, pid):
@@ -76,6 +77,29 @@ def test_pluto_session_as_the_plugin_does_it(acc, buffering):
     size = os.path.getsize(a["rec_file"])
     time.sleep(0.3)
     assert os.path.getsize(a["rec_file"]) == size, "file still grows after stop"
+    assert size % 188 == 0
+    err, _ = probe(a["rec_file"])
+    assert err == "", err
+    assert tscheck_errors(a["rec_file"]) == []
+
+
+def test_zap_back_to_the_list_and_to_another_channel(acc):
+    """While a channel plays the user goes back (browse requests during the recording)
+    and picks another one: the new start replaces the old recording; the new player gets
+    section 0 of the new channel; no stop arrives for the replaced one."""
+    d = acc.daemon()
+    p, a = session(acc, d, "PlutoTV", 2, cat_name="Filme")
+    prov = next(x for x in p.get_providers() if x["provider_id"] == "PlutoTV")
+    cats = p.get_categories(prov)
+    cat = next(c for c in cats if c["name"] == "Nachrichten")
+    item = items_of(p, prov, cat)[0]
+    p.stop()                      # leaving the player sends stop first
+    p.start(prov, item["url"])
+    b = p.wait_start()
+    check_start(b, acc.rec_dir, 0, 2)
+    assert item["id"] in json.dumps(
+        [r.path for r in acc.httpd.requests if "/stitch/" in r.path][-1:]), "old channel"
+    stop_and_listen(p, 0.5)
 
 
 def test_non_ascii_names_are_transliterated_not_escaped(acc):

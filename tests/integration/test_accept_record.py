@@ -471,3 +471,64 @@ def test_https_upstream_by_ip_address(acc, httpsd):
     p.start(IPTV, httpsd.url("/vod.m3u8", host="127.0.0.1"))
     check_start(p.wait_start(), acc.rec_dir, 0, 1)
     assert p.wait_stop()["reason"] == "complete"
+
+
+def test_mp4_with_moov_at_the_end(acc, hls_media, tmp_path):
+    """A non-faststart MP4: `start` only once the file is playable (moov in it)."""
+    src = os.path.join(hls_media.dir, "src.ts")
+    out = tmp_path / "srv"
+    out.mkdir()
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src, "-c", "copy",
+                    str(out / "late.mp4")], check=True, timeout=60)
+    with open(out / "late.mp4", "rb") as f:
+        body = f.read()
+    assert body.find(b"moov") > body.find(b"mdat") > 0, "fixture is not moov-at-end"
+    acc.httpd.serve_dir(out, "/late/")
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/late/late.mp4"))
+    a = p.wait_start()
+    data = check_start(a, acc.rec_dir, 0, ext=".mp4", rid="mp4")
+    assert b"moov" in data, "announced before the file is playable"
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    err, dur = probe(a["rec_file"])
+    assert err == "" and dur > 5.0, (err, dur)
+
+
+def test_live_that_dies_before_buffering_gets_no_start(acc):
+    """Two segments, then the playlist is refused for good: with buffering 5 the section
+    never held 5 complete segments, so no `start`, just one stop error."""
+    n = {"k": 0}
+
+    def h(rq):
+        n["k"] += 1
+        if n["k"] <= 2:   # the probe and the first load
+            lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:1", "#EXT-X-MEDIA-SEQUENCE:0"]
+            for name, dur in acc.media.segs[:2]:
+                lines += ["#EXTINF:%.3f," % dur, "/hls/" + name]
+            return Response(200, ("\n".join(lines) + "\n").encode(),
+                            content_type="application/vnd.apple.mpegurl")
+        return Response(403, b"gone")
+    acc.httpd.route("/acc/dies.m3u8", h)
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=5)
+    p.start(IPTV, acc.url("/acc/dies.m3u8"))
+    m = p.recv(timeout=T)
+    assert is_error(m, "forbidden"), m
+    assert one_stop(p, 0.5)[0] is None
+    f = os.path.join(acc.rec_dir, "stream_0.ts")
+    assert os.path.getsize(f) % 188 == 0     # what was recorded stays playable
+    assert probe(f)[0] == ""
+
+
+def test_raw_ts_over_http_is_one_section_then_complete(acc):
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.start(IPTV, acc.url("/hls/src.ts"))
+    a = p.wait_start()
+    check_start(a, acc.rec_dir, 0, 1)
+    s = p.wait_stop()
+    assert s["reason"] == "complete", s
+    assert tscheck_errors(a["rec_file"]) == []
+    assert one_stop(p, 0.3)[0] is None

@@ -234,6 +234,30 @@ static int feed_seg(const uint8_t *p, size_t n, unsigned flags, size_t chunk,
 	return rc;
 }
 
+/*
+ * As feed_seg() through ts_remux_feed_mut(): each chunk is copied into a scratch buffer the
+ * remuxer may rewrite, which is poisoned after the call (nothing may point into it later).
+ */
+static int feed_seg_mut(const uint8_t *p, size_t n, unsigned flags, size_t chunk,
+			struct ts_segment_info *si)
+{
+	uint8_t *tmp = malloc(chunk);
+	int rc = ts_remux_segment_begin(&rx, flags);
+
+	assert_non_null(tmp);
+	for (size_t o = 0; o < n && rc == 0; o += chunk) {
+		size_t k = MIN(chunk, n - o);
+
+		memcpy(tmp, p + o, k);
+		rc = ts_remux_feed_mut(&rx, tmp, k);
+		memset(tmp, 0xee, k);
+	}
+	if (rc == 0)
+		rc = ts_remux_segment_end(&rx, si);
+	free(tmp);
+	return rc;
+}
+
 /* Checks output[from..to): PIDs, CC continuity, monotonic video DTS; returns #video PES. */
 struct out_check {
 	int video_pes, audio_pes, pcrs, pats, aud_missing;
@@ -440,6 +464,45 @@ static void test_any_split_same_output(void **state)
 		assert_int_equal(
 			feed_seg(g.buf + a, g.n - a, TS_SEG_DISCONTINUITY, chunks[k], NULL), 0);
 		assert_int_equal(ts_remux_finish(&rx), 0);
+		assert_int_equal(c2.n, c1.n);
+		assert_memory_equal(c2.buf, c1.buf, c1.n);
+		free(c2.buf);
+	}
+	free(c1.buf);
+	free(g.buf);
+}
+
+/* In-place rewriting gives byte for byte the output of the copying path, at any split. */
+static void test_in_place_same_output(void **state)
+{
+	struct gen g;
+	struct cap c1, c2;
+	size_t a, b;
+	static const size_t chunks[] = {1, 7, 187, 188, 189, 1000, 188 * 40, 1 << 20};
+
+	(void)state;
+	gen_init(&g, 4 << 20);
+	gen_segment(&g, 90000, 20, sps_360, sizeof(sps_360));
+	a = g.n;
+	gen_segment(&g, 5000000, 20, sps_360, sizeof(sps_360));
+	b = g.n;
+	g.aud = false; /* PES repacked with an AUD: generated packets between in-place runs */
+	gen_segment(&g, 5000000 + 20 * 3600, 20, sps_1080, sizeof(sps_1080));
+	memset(g.buf + b + 188 * 30 + 5, 0x5a, 100); /* a damaged packet: resync */
+	cap_init(&c1, 8 << 20);
+	assert_int_equal(feed_seg(g.buf, a, 0, g.n, NULL), 0);
+	assert_int_equal(feed_seg(g.buf + a, b - a, TS_SEG_DISCONTINUITY, g.n, NULL), 0);
+	assert_int_equal(feed_seg(g.buf + b, g.n - b, 0, g.n, NULL), 0);
+	assert_int_equal(ts_remux_finish(&rx), 0);
+	assert_true(c1.sections == 2);
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		cap_init(&c2, 8 << 20);
+		assert_int_equal(feed_seg_mut(g.buf, a, 0, chunks[k], NULL), 0);
+		assert_int_equal(
+			feed_seg_mut(g.buf + a, b - a, TS_SEG_DISCONTINUITY, chunks[k], NULL), 0);
+		assert_int_equal(feed_seg_mut(g.buf + b, g.n - b, 0, chunks[k], NULL), 0);
+		assert_int_equal(ts_remux_finish(&rx), 0);
+		assert_int_equal(c2.sections, c1.sections);
 		assert_int_equal(c2.n, c1.n);
 		assert_memory_equal(c2.buf, c1.buf, c1.n);
 		free(c2.buf);
@@ -683,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_resolution_change_opens_section),
 		cmocka_unit_test(test_any_split_same_output),
+		cmocka_unit_test(test_in_place_same_output),
 		cmocka_unit_test(test_garbage_resync),
 		cmocka_unit_test(test_aud_inserted),
 		cmocka_unit_test(test_pcr_on_own_pid),
