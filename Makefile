@@ -238,11 +238,17 @@ build/tidy/compile_commands.json: Makefile VERSION $(TIDY_SRCS)
 		printf '%s\n{"directory":"%s","file":"%s","arguments":["gcc",%s"-DSS_VERSION=\\"%s\\"","-c","%s"]}' \
 			"$$sep" "$(TOP)" "$$f" '$(TIDY_ARGS)' "$$(cat VERSION)" "$$f"; sep=,; \
 	done; printf '\n]\n'; } >$@
-tidy: $(HOST_CFG) build/tidy/compile_commands.json
-	$(Q)printf '%s\n' $(TIDY_SRCS) | xargs -P$(or $(J),2) -n4 $(TIDY) --quiet -p build/tidy \
-		>build/tidy/tidy.log 2>&1; rc=$$?; \
-		grep -v -e '^[0-9]* warnings\? generated\.$$' -e '^[0-9]* warnings\? and [0-9]* errors\? generated\.$$' \
-			build/tidy/tidy.log; exit $$rc
+# One stamp per source: only files changed since their last clean run (or all of them after a
+# header, .clang-tidy or Makefile change) are analysed again. `make -j tidy` runs in parallel.
+TIDY_OK   := $(TIDY_SRCS:%.c=build/tidy/ok/%.ok)
+build/tidy/ok/%.ok: %.c .clang-tidy build/tidy/compile_commands.json $(filter %.h,$(ALL_C)) \
+		$(HOST_CFG)
+	$(Q)mkdir -p $(@D)
+	$(Q)if $(TIDY) --quiet -p build/tidy $< >$@.log 2>&1; then touch $@; else \
+		grep -v -e '^[0-9]* warnings\? generated\.$$' \
+			-e '^[0-9]* warnings\? and [0-9]* errors\? generated\.$$' $@.log; \
+		rm -f $@; exit 1; fi
+tidy: $(TIDY_OK)
 
 clean:
 	rm -rf build

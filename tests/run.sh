@@ -71,7 +71,7 @@ fi
 say "static analysis"
 for tool in check tidy; do
 	log="$LOGDIR/static-$tool.log"
-	if timeout 600 make -s J="$J" "$tool" >"$log" 2>&1; then
+	if timeout 600 make -s -k -j"$J" J="$J" "$tool" >"$log" 2>&1; then
 		count "static analysis: make $tool" 1 0
 	else
 		echo "--- make $tool findings:"

@@ -1,4 +1,5 @@
 """User stories of the progressive MP4 recorder and raw MPEG-TS streams, via --record."""
+import os
 import struct
 
 from fixtures_http import Response, ranged
@@ -105,6 +106,19 @@ def test_raw_ts_over_http_is_one_live_section(media, httpd, tmp_path):
     assert err == ""
     assert abs(dur - 8.0) < 1.0, dur
     assert tscheck(files[0]) == []
+
+
+def test_raw_ts_that_ends_within_its_first_pseudo_segment_still_starts(media, httpd, tmp_path):
+    """A body shorter than one pseudo-segment (CONFIG_HLS_RAWTS_SEGMENT_KB) that ends normally
+    is a complete recording: start, then stop complete (it used to stop without a start)."""
+    data = open(media.raw_ts(), "rb").read()[:188 * 1000]
+    httpd.content("/short.ts", data, "video/mp2t")
+    r = record(httpd.url("/short.ts"), tmp_path, "--buffering", "1")
+    assert r.rc == 0, r
+    assert [s["recorder_id"] for s in r.starts] == ["hls_live"], r
+    assert r.stop["reason"] == "complete"
+    files = sections(tmp_path)
+    assert len(files) == 1 and os.path.getsize(files[0]) > 100 * 188
 
 
 def test_not_a_stream_is_an_error(httpd, tmp_path):
