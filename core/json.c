@@ -685,22 +685,11 @@ int jr_parse(struct jr *r, const char *js, size_t len, jsmntok_t *toks, int ntok
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int hex4(const char *s, uint32_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
+		int h = hex_digit(s[i]);
 
 		if (h < 0)
 			return -1;
