@@ -2,6 +2,7 @@
  * MPEG-TS remuxer: TS pass-through touching headers only (PID, CC, PCR, PTS/DTS), with a
  * packetizer for what must change (AUD insertion) and for fMP4 samples converted to PES.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -1683,6 +1684,8 @@ int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 {
 	if (r->err)
 		return r->err;
+	if (!p)
+		return n ? -EINVAL : 0;
 	r->seg.bytes_in += n;
 	if (r->seg_fmp4)
 		fmp4_feed(r, p, n);
@@ -1693,7 +1696,7 @@ int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 
 int ts_remux_feed_mut(struct ts_remux *r, uint8_t *p, size_t n)
 {
-	if (r->err || r->seg_fmp4)
+	if (r->err || r->seg_fmp4 || !p)
 		return ts_remux_feed(r, p, n);
 	r->seg.bytes_in += n;
 	r->mut_lo = p;
