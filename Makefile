@@ -131,6 +131,9 @@ ifeq ($(ARCH),mipsel)
 	$(Q)toolchain/check-mips-r1.sh $@
 endif
 	$(Q)$(TRIPLE)-strip $@
+ifeq ($(ARCH),mipsel)
+	$(Q)toolchain/mips-mark-r1.sh $@
+endif
 
 -include $(OBJS:.o=.d)
 

@@ -436,6 +436,39 @@ static void cmd_rec_free(struct rec_job *job)
 	free(job);
 }
 
+/*
+ * Writes path as the client knows it: rec_file is "<rec_dir>/stream_<N>.ts" with rec_dir as
+ * the client sent it, even when realpath() resolved a symlink on the way.
+ */
+static void cmd_client_path(struct jw *w, const struct rec_job *job, const char *path)
+{
+	size_t n = strlen(job->rec_dir);
+	char out[PATH_MAX * 2];
+
+	if (job->rec_dir_msg[0] && strncmp(path, job->rec_dir, n) == 0 && path[n] == '/') {
+		snprintf(out, sizeof(out), "%s%s",
+			 strcmp(job->rec_dir_msg, "/") == 0 ? "" : job->rec_dir_msg, path + n);
+		jw_str(w, out);
+		return;
+	}
+	jw_str(w, path);
+}
+
+/* Copies an absolute path with repeated and trailing slashes removed ("/a//b/" -> "/a/b"). */
+static void cmd_tidy_path(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in[i] && o + 1 < cap; i++) {
+		if (in[i] == '/' && o > 0 && out[o - 1] == '/')
+			continue;
+		out[o++] = in[i];
+	}
+	while (o > 1 && out[o - 1] == '/')
+		o--;
+	out[o] = '\0';
+}
+
 /* Recorder hook: a section may be played; runs on the recorder thread. */
 static void cmd_rec_event(void *ctx, const struct rec_event *ev)
 {
@@ -453,7 +486,8 @@ static void cmd_rec_event(void *ctx, const struct rec_event *ev)
 	}
 	ctrl_msg_begin(&b, &w, CMD_START_CAP, "start");
 	jw_kstr(&w, "url", ev->url ? ev->url : "");
-	jw_kstr(&w, "rec_file", ev->rec_file ? ev->rec_file : "");
+	jw_key(&w, "rec_file");
+	cmd_client_path(&w, job, ev->rec_file ? ev->rec_file : "");
 	jw_kint(&w, "section_index", ev->section_index);
 	jw_kint(&w, "segment_index", ev->segment_index);
 	jw_kstr(&w, "recorder_id", rid);
@@ -561,16 +595,20 @@ static void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancel
 		LOG_INFO(LOG_CTRL, "recording in %s complete", job->rec_dir);
 		ctrl_msg_begin(&b, &w, CMD_MSG_CAP + PATH_MAX, "stop");
 		jw_kstr(&w, "reason", "complete");
+		/* every end-of-recording key of PROTOCOL.md is present; no error here */
+		jw_key(&w, "error_id");
+		jw_null(&w);
 		jw_kstr(&w, "msg", "The recording is complete.");
 		jw_kstr(&w, "message", "The recording is complete.");
 		jw_kstr(&w, "recorder_id", rid);
-		jw_kstr(&w, "rec_dir", job->rec_dir);
+		jw_kstr(&w, "rec_dir", job->rec_dir_msg[0] ? job->rec_dir_msg : job->rec_dir);
 		if (ctrl_msg_end(&b, &w, &f, &len))
 			f = NULL;
 	} else {
 		LOG_WARN(LOG_CTRL, "recording in %s failed: %s", job->rec_dir,
 			 job->msg[0] ? job->msg : err_str(rc));
-		f = ctrl_error_frame(rc, job->msg[0] ? job->msg : NULL, rid, job->rec_dir, &len);
+		f = ctrl_error_frame(rc, job->msg[0] ? job->msg : NULL, rid,
+				     job->rec_dir_msg[0] ? job->rec_dir_msg : job->rec_dir, &len);
 	}
 	if (f)
 		ctrl_broadcast_frame(c, f, len);
@@ -687,6 +725,8 @@ static void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r
 		}
 		if (rc)
 			LOG_WARN(LOG_CTRL, "start refused: rec_dir %s: %s", rec_dir, why);
+		else
+			cmd_tidy_path(rec_dir, job->rec_dir_msg, sizeof(job->rec_dir_msg));
 	}
 	if (!rc)
 		rc = cmd_data_dir(c, r, args, job->provider_id, job->data_dir,

@@ -60,7 +60,8 @@ struct rec_job {
 	struct config *cfg; /* snapshot reference */
 	char provider_id[64];
 	char data_dir[PATH_MAX];
-	char rec_dir[PATH_MAX];
+	char rec_dir[PATH_MAX];	    /* resolved (realpath): where files are written */
+	char rec_dir_msg[PATH_MAX]; /* the client's spelling: what messages name */
 	char url[HTTP_URL_MAX];
 	char quality[32];
 	struct start_args sa;

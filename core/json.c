@@ -98,18 +98,30 @@ static size_t utf8_encode(uint32_t cp, char *out)
 
 /* U+00C0..U+017F; "" means drop the character. German umlauts get their two-letter forms. */
 static const char *const latin_map[] = {
-	/* C0 */ "A", "A", "A", "A", "Ae", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I",
-	/* D0 */ "D", "N", "O", "O", "O", "O", "Oe", "x", "O", "U", "U", "U", "Ue", "Y", "Th", "ss",
-	/* E0 */ "a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	/* F0 */ "d", "n", "o", "o", "o", "o", "oe", "/", "o", "u", "u", "u", "ue", "y", "th", "y",
-	/* 100 */ "A", "a", "A", "a", "A", "a", "C", "c", "C", "c", "C", "c", "C", "c", "D", "d",
-	/* 110 */ "D", "d", "E", "e", "E", "e", "E", "e", "E", "e", "E", "e", "G", "g", "G", "g",
-	/* 120 */ "G", "g", "G", "g", "H", "h", "H", "h", "I", "i", "I", "i", "I", "i", "I", "i",
-	/* 130 */ "I", "i", "IJ", "ij", "J", "j", "K", "k", "k", "L", "l", "L", "l", "L", "l", "L",
-	/* 140 */ "l", "L", "l", "N", "n", "N", "n", "N", "n", "n", "N", "n", "O", "o", "O", "o",
-	/* 150 */ "O", "o", "OE", "oe", "R", "r", "R", "r", "R", "r", "S", "s", "S", "s", "S", "s",
-	/* 160 */ "S", "s", "T", "t", "T", "t", "T", "t", "U", "u", "U", "u", "U", "u", "U", "u",
-	/* 170 */ "U", "u", "U", "u", "W", "w", "Y", "y", "Y", "Z", "z", "Z", "z", "Z", "z", "s",
+	/* C0 */ "A",  "A", "A",  "A",	"Ae", "A", "AE", "C",
+	"E",	       "E", "E",  "E",	"I",  "I", "I",	 "I",
+	/* D0 */ "D",  "N", "O",  "O",	"O",  "O", "Oe", "x",
+	"O",	       "U", "U",  "U",	"Ue", "Y", "Th", "ss",
+	/* E0 */ "a",  "a", "a",  "a",	"ae", "a", "ae", "c",
+	"e",	       "e", "e",  "e",	"i",  "i", "i",	 "i",
+	/* F0 */ "d",  "n", "o",  "o",	"o",  "o", "oe", "/",
+	"o",	       "u", "u",  "u",	"ue", "y", "th", "y",
+	/* 100 */ "A", "a", "A",  "a",	"A",  "a", "C",	 "c",
+	"C",	       "c", "C",  "c",	"C",  "c", "D",	 "d",
+	/* 110 */ "D", "d", "E",  "e",	"E",  "e", "E",	 "e",
+	"E",	       "e", "E",  "e",	"G",  "g", "G",	 "g",
+	/* 120 */ "G", "g", "G",  "g",	"H",  "h", "H",	 "h",
+	"I",	       "i", "I",  "i",	"I",  "i", "I",	 "i",
+	/* 130 */ "I", "i", "IJ", "ij", "J",  "j", "K",	 "k",
+	"k",	       "L", "l",  "L",	"l",  "L", "l",	 "L",
+	/* 140 */ "l", "L", "l",  "N",	"n",  "N", "n",	 "N",
+	"n",	       "n", "N",  "n",	"O",  "o", "O",	 "o",
+	/* 150 */ "O", "o", "OE", "oe", "R",  "r", "R",	 "r",
+	"R",	       "r", "S",  "s",	"S",  "s", "S",	 "s",
+	/* 160 */ "S", "s", "T",  "t",	"T",  "t", "T",	 "t",
+	"U",	       "u", "U",  "u",	"U",  "u", "U",	 "u",
+	/* 170 */ "U", "u", "U",  "u",	"W",  "w", "Y",	 "y",
+	"Y",	       "Z", "z",  "Z",	"z",  "Z", "z",	 "s",
 };
 
 static const char *translit_cp(uint32_t cp)
@@ -184,7 +196,7 @@ size_t ascii_translit(const char *in, size_t n, char *out, size_t cap)
 		return 0;
 	for (size_t i = 0; i < n;) {
 		const char *rep;
-		char one[2] = { 0, 0 };
+		char one[2] = {0, 0};
 		uint32_t cp;
 		size_t l, rl;
 
@@ -673,22 +685,11 @@ int jr_parse(struct jr *r, const char *js, size_t len, jsmntok_t *toks, int ntok
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int hex4(const char *s, uint32_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
+		int h = hex_digit(s[i]);
 
 		if (h < 0)
 			return -1;
@@ -743,7 +744,8 @@ int jr_str(const struct jr *r, int i, char *out, size_t cap)
 					return -ERR_PARSE;
 				s += 4;
 				if (cp >= 0xd800 && cp <= 0xdbff && e - s >= 8 && s[2] == '\\' &&
-				    s[3] == 'u' && !hex4(s + 4, &lo) && lo >= 0xdc00 && lo <= 0xdfff) {
+				    s[3] == 'u' && !hex4(s + 4, &lo) && lo >= 0xdc00 &&
+				    lo <= 0xdfff) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					s += 6;
 				} else if (cp >= 0xd800 && cp <= 0xdfff) {
@@ -841,8 +843,7 @@ int jr_is_arr(const struct jr *r, int i)
 
 int jr_is_null(const struct jr *r, int i)
 {
-	return i >= 0 && i < r->n && r->t[i].type == JSMN_PRIMITIVE &&
-	       r->js[r->t[i].start] == 'n';
+	return i >= 0 && i < r->n && r->t[i].type == JSMN_PRIMITIVE && r->js[r->t[i].start] == 'n';
 }
 
 int jr_int(const struct jr *r, int i, long long *v)

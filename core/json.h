@@ -15,8 +15,8 @@ struct jw {
 	struct dbuf *b;
 	int depth;
 	uint8_t first[CONFIG_JSON_MAX_DEPTH]; /* 1 while no element was written at that level */
-	uint8_t after_key;                    /* a key was written, its value comes next */
-	int err;                              /* sticky first error */
+	uint8_t after_key;		      /* a key was written, its value comes next */
+	int err;			      /* sticky first error */
 };
 
 /* Starts writing into b (appending). */
@@ -53,9 +53,9 @@ int utf8_valid(const uint8_t *p, size_t n);
 /* ---- reader ---------------------------------------------------------------------- */
 
 struct jr {
-	const char *js;  /* the parsed text (caller's buffer, not copied) */
-	jsmntok_t *t;    /* caller's token array */
-	int n;           /* tokens used */
+	const char *js; /* the parsed text (caller's buffer, not copied) */
+	jsmntok_t *t;	/* caller's token array */
+	int n;		/* tokens used */
 };
 
 /*

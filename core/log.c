@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 /* syslog.h's LOG_ERR/LOG_INFO priorities clash with our macros: capture them, then undefine. */
-static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 #undef LOG_ERR
 #undef LOG_INFO
 
@@ -18,7 +18,7 @@ static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 static const char *const mod_names[LOG_MOD__COUNT] = {
 	"main", "ctrl", "job", "http", "tls", "hls", "ts", "rec", "hal", "prov",
 };
-static const char *const lvl_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+static const char *const lvl_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
 /* Levels are plain ints read racily by design: a stale level for one line is harmless. */
 static volatile int mod_level[LOG_MOD__COUNT] = {
@@ -45,7 +45,7 @@ int log_set_level_name(const char *module, enum log_level lvl)
 
 int log_level_parse(const char *s)
 {
-	static const char *const words[] = { "error", "warn", "info", "debug" };
+	static const char *const words[] = {"error", "warn", "info", "debug"};
 
 	if (s[0] >= '0' && s[0] <= '3' && s[1] == '\0')
 		return s[0] - '0';

@@ -8,16 +8,16 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* One entry per module; names are what the config file uses (log_level.<name> = debug). */
 enum log_mod {
-	LOG_MAIN,  /* process, config, signals */
-	LOG_CTRL,  /* control protocol and clients */
-	LOG_JOB,   /* worker threads and jobs */
-	LOG_HTTP,  /* HTTP client, URLs, cookies */
-	LOG_TLS,   /* TLS backends */
-	LOG_HLS,   /* playlists and the recording loop */
-	LOG_TS,    /* TS remuxer, fMP4 demux */
-	LOG_REC,   /* recorders */
-	LOG_HAL,   /* storage and output */
-	LOG_PROV,  /* providers */
+	LOG_MAIN, /* process, config, signals */
+	LOG_CTRL, /* control protocol and clients */
+	LOG_JOB,  /* worker threads and jobs */
+	LOG_HTTP, /* HTTP client, URLs, cookies */
+	LOG_TLS,  /* TLS backends */
+	LOG_HLS,  /* playlists and the recording loop */
+	LOG_TS,	  /* TS remuxer, fMP4 demux */
+	LOG_REC,  /* recorders */
+	LOG_HAL,  /* storage and output */
+	LOG_PROV, /* providers */
 	LOG_MOD__COUNT
 };
 
@@ -40,10 +40,10 @@ void log_vmsg(enum log_mod mod, enum log_level lvl, const char *fmt, va_list ap)
 #define LOG_ERR(mod, ...) log_msg(mod, LOG_LVL_ERROR, __VA_ARGS__)
 #define LOG_WARN(mod, ...) log_msg(mod, LOG_LVL_WARN, __VA_ARGS__)
 #define LOG_INFO(mod, ...) log_msg(mod, LOG_LVL_INFO, __VA_ARGS__)
-#define LOG_DBG(mod, ...)                                       \
-	do {                                                    \
-		if (log_enabled(mod, LOG_LVL_DEBUG))            \
-			log_msg(mod, LOG_LVL_DEBUG, __VA_ARGS__); \
+#define LOG_DBG(mod, ...)                                                                          \
+	do {                                                                                       \
+		if (log_enabled(mod, LOG_LVL_DEBUG))                                               \
+			log_msg(mod, LOG_LVL_DEBUG, __VA_ARGS__);                                  \
 	} while (0)
 
 #endif

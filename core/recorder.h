@@ -7,26 +7,26 @@
 
 enum rec_ev_type {
 	REC_EV_SECTION, /* a section file may be played: broadcast "start" */
-	REC_EV_LOG,     /* informational (progress); never sent to plugin clients */
+	REC_EV_LOG,	/* informational (progress); never sent to plugin clients */
 };
 
 struct rec_event {
 	enum rec_ev_type type;
-	enum rec_kind kind;     /* recorder actually used (after probing) */
-	const char *url;        /* segment/stream URL the section starts with (no secrets) */
-	const char *rec_file;   /* <rec_dir>/stream_<N>.ts or <rec_dir>/stream_0.mp4 */
-	int section_index;      /* N */
-	int segment_index;      /* segments in the file when announced */
-	const char *msg;        /* REC_EV_LOG text */
+	enum rec_kind kind;   /* recorder actually used (after probing) */
+	const char *url;      /* segment/stream URL the section starts with (no secrets) */
+	const char *rec_file; /* <rec_dir>/stream_<N>.ts or <rec_dir>/stream_0.mp4 */
+	int section_index;    /* N */
+	int segment_index;    /* segments in the file when announced */
+	const char *msg;      /* REC_EV_LOG text */
 };
 
 struct rec_params {
 	struct resolve_result res; /* from the provider; kind REC_AUTO means probe */
-	const char *rec_dir;       /* confined, exists */
-	const char *quality;       /* "best", "1080p", ... */
-	int buffering;             /* segments before the first start (>= 1) */
+	const char *rec_dir;	   /* confined, exists */
+	const char *quality;	   /* "best", "1080p", ... */
+	int buffering;		   /* segments before the first start (>= 1) */
 	int av1;
-	double duration_s;         /* stop after this much media (--record --duration), 0: none */
+	double duration_s; /* stop after this much media (--record --duration), 0: none */
 };
 
 struct rec_hooks {

@@ -184,7 +184,8 @@ int fetch_main(int argc, char **argv)
 			}
 			i++;
 		} else if ((!strcmp(a, "--retries") || !strcmp(a, "--rate") ||
-			    !strcmp(a, "--burst") || !strcmp(a, "--timeout")) && v) {
+			    !strcmp(a, "--burst") || !strcmp(a, "--timeout")) &&
+			   v) {
 			if (parse_int(v, &t)) {
 				fprintf(stderr, "fetch: %s needs a number, not '%s'\n", a, v);
 				return 2;
@@ -196,7 +197,8 @@ int fetch_main(int argc, char **argv)
 			else if (!strcmp(a, "--burst"))
 				so.rate_burst = t;
 			else
-				so.connect_timeout_ms = so.first_byte_timeout_ms = so.idle_timeout_ms = t;
+				so.connect_timeout_ms = so.first_byte_timeout_ms =
+					so.idle_timeout_ms = t;
 			i++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(fetch_usage, stdout);

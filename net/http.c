@@ -1232,8 +1232,9 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 					goto fail;
 				if (cap && q) {
 					dst = q;
-					want = b.mode == BODY_LENGTH ? (size_t)MIN((int64_t)cap, b.left)
-								     : cap;
+					want = b.mode == BODY_LENGTH
+						       ? (size_t)MIN((int64_t)cap, b.left)
+						       : cap;
 				}
 			}
 			r = conn_read(s, c, dst, want, deadline);

@@ -46,16 +46,6 @@ static bool is_tchar(unsigned char c)
 	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Finds the end of the line starting at i: returns the index of its LF, or n. */
 static size_t line_end(const uint8_t *p, size_t n, size_t i)
 {
@@ -474,7 +464,7 @@ int http_chunked_step(struct http_chunked *c, const uint8_t *p, size_t n, size_t
 
 		switch (c->state) {
 		case CH_SIZE: {
-			int v = hexval(b);
+			int v = hex_digit(b);
 
 			if (v >= 0) {
 				if (c->left >> 59)

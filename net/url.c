@@ -416,17 +416,6 @@ int url_encode(const char *p, size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-static int hexval(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int url_decode(const char *p, size_t n, char *out, size_t cap, bool plus_space)
 {
 	size_t o = 0;
@@ -441,8 +430,8 @@ int url_decode(const char *p, size_t n, char *out, size_t cap, bool plus_space)
 
 			if (n - i < 3)
 				return -ERR_PARSE;
-			hi = hexval((unsigned char)p[i + 1]);
-			lo = hexval((unsigned char)p[i + 2]);
+			hi = hex_digit((unsigned char)p[i + 1]);
+			lo = hex_digit((unsigned char)p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -ERR_PARSE;
 			c = (unsigned char)(hi << 4 | lo);

@@ -21,27 +21,27 @@ const char *rec_kind_name(enum rec_kind k);
 
 /* What a provider's callbacks may use. Everything is owned by the caller. */
 struct prov_ctx {
-	const char *provider_id;     /* directory name, e.g. "PlutoTV" */
-	const char *data_dir;        /* <data_dir>/<provider_id>, already created, confined */
-	const struct config *cfg;    /* daemon configuration (upstream URLs, region, lists) */
-	struct http_session *http;   /* session for this call, cancel fd already set */
-	int cancel_fd;               /* readable once the caller gives up */
+	const char *provider_id;   /* directory name, e.g. "PlutoTV" */
+	const char *data_dir;	   /* <data_dir>/<provider_id>, already created, confined */
+	const struct config *cfg;  /* daemon configuration (upstream URLs, region, lists) */
+	struct http_session *http; /* session for this call, cancel fd already set */
+	int cancel_fd;		   /* readable once the caller gives up */
 };
 
 /* The `start` arguments a resolver may read (already validated by the control layer). */
 struct start_args {
-	const char *url;             /* item url as echoed by the client */
-	const char *quality;         /* "best", "1080p", "720p", ... ("provider" already replaced) */
-	int show_ads;                /* default 1 */
-	int av1;                     /* default 0 */
-	int buffering;               /* segments before the start broadcast, >= 1 */
+	const char *url;     /* item url as echoed by the client */
+	const char *quality; /* "best", "1080p", "720p", ... ("provider" already replaced) */
+	int show_ads;	     /* default 1 */
+	int av1;	     /* default 0 */
+	int buffering;	     /* segments before the start broadcast, >= 1 */
 };
 
 #define RESOLVE_HEADERS_MAX 8
 
 struct resolve_result {
-	char url[HTTP_URL_MAX];      /* stream URL to record */
-	enum rec_kind kind;          /* REC_AUTO lets the recorder probe */
+	char url[HTTP_URL_MAX]; /* stream URL to record */
+	enum rec_kind kind;	/* REC_AUTO lets the recorder probe */
 	/* Extra request headers for every request of the recording ("Name: value"). */
 	char headers[RESOLVE_HEADERS_MAX][256];
 	int n_headers;

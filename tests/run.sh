@@ -67,9 +67,9 @@ else
 	fail_stage "unit test build failed" unit
 fi
 
-# ---- static analysis: cppcheck (make check) and clang-tidy (make tidy), one count each
+# ---- static analysis: clang-format, cppcheck (make check), clang-tidy (make tidy), one count each
 say "static analysis"
-for tool in check tidy; do
+for tool in format-check check tidy; do
 	log="$LOGDIR/static-$tool.log"
 	if timeout 600 make -s -k -j"$J" J="$J" "$tool" >"$log" 2>&1; then
 		count "static analysis: make $tool" 1 0

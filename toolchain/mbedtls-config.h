@@ -19,24 +19,24 @@
 /* ---- system support */
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_HAVE_TIME
-#define MBEDTLS_HAVE_TIME_DATE          /* certificate validity periods */
-#define MBEDTLS_FS_IO                   /* mbedtls_x509_crt_parse_file/_path for the CA bundle */
+#define MBEDTLS_HAVE_TIME_DATE /* certificate validity periods */
+#define MBEDTLS_FS_IO	       /* mbedtls_x509_crt_parse_file/_path for the CA bundle */
 
 /* ---- feature options */
 #define MBEDTLS_CIPHER_MODE_CBC
 #define MBEDTLS_CIPHER_PADDING_PKCS7
-#define MBEDTLS_AES_FEWER_TABLES        /* 8 KiB less data, AES speed barely changes */
+#define MBEDTLS_AES_FEWER_TABLES /* 8 KiB less data, AES speed barely changes */
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
-#define MBEDTLS_ECP_NIST_OPTIM          /* fast P-256/P-384 reduction: handshakes on 400 MHz MIPS */
+#define MBEDTLS_ECP_NIST_OPTIM /* fast P-256/P-384 reduction: handshakes on 400 MHz MIPS */
 #define MBEDTLS_KEY_EXCHANGE_RSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_PK_PARSE_EC_EXTENDED
-#define MBEDTLS_ERROR_STRERROR_DUMMY    /* mbedtls_strerror() exists but only prints the code */
+#define MBEDTLS_ERROR_STRERROR_DUMMY /* mbedtls_strerror() exists but only prints the code */
 #define MBEDTLS_PKCS1_V15
-#define MBEDTLS_PKCS1_V21               /* RSA-PSS signatures in certificates */
+#define MBEDTLS_PKCS1_V21 /* RSA-PSS signatures in certificates */
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
 #define MBEDTLS_SSL_ENCRYPT_THEN_MAC
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
@@ -53,7 +53,7 @@
 /* ---- modules */
 #define MBEDTLS_AES_C
 #define MBEDTLS_ASN1_PARSE_C
-#define MBEDTLS_ASN1_WRITE_C            /* required by ECDSA */
+#define MBEDTLS_ASN1_WRITE_C /* required by ECDSA */
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_CHACHA20_C
@@ -64,20 +64,20 @@
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ENTROPY_C
-#define MBEDTLS_NO_PLATFORM_ENTROPY     /* 2.28 uses getrandom() only with glibc, so instead: */
-#define MBEDTLS_ENTROPY_HARDWARE_ALT    /* mbedtls-entropy.c: getrandom(), else /dev/urandom */
+#define MBEDTLS_NO_PLATFORM_ENTROPY  /* 2.28 uses getrandom() only with glibc, so instead: */
+#define MBEDTLS_ENTROPY_HARDWARE_ALT /* mbedtls-entropy.c: getrandom(), else /dev/urandom */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_MD_C
-#define MBEDTLS_MD5_C                   /* cheap; providers may hash with it */
+#define MBEDTLS_MD5_C /* cheap; providers may hash with it */
 #define MBEDTLS_OID_C
 #define MBEDTLS_PEM_PARSE_C
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_RSA_C
-#define MBEDTLS_SHA1_C                  /* old certificates, HMAC-SHA1 suites */
+#define MBEDTLS_SHA1_C /* old certificates, HMAC-SHA1 suites */
 #define MBEDTLS_SHA256_C
-#define MBEDTLS_SHA512_C                /* also SHA-384 */
+#define MBEDTLS_SHA512_C /* also SHA-384 */
 #define MBEDTLS_SSL_CLI_C
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_VERSION_C
@@ -85,11 +85,11 @@
 #define MBEDTLS_X509_CRT_PARSE_C
 
 /* ---- sizes: the client sends small requests; records it receives can be 16 KiB */
-#define MBEDTLS_SSL_IN_CONTENT_LEN      16384
-#define MBEDTLS_SSL_OUT_CONTENT_LEN     4096
-#define MBEDTLS_ECP_MAX_BITS            384
-#define MBEDTLS_MPI_MAX_SIZE            512 /* RSA-4096 */
-#define MBEDTLS_ECP_WINDOW_SIZE         4   /* less RAM per point multiplication */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#define MBEDTLS_ECP_MAX_BITS 384
+#define MBEDTLS_MPI_MAX_SIZE 512  /* RSA-4096 */
+#define MBEDTLS_ECP_WINDOW_SIZE 4 /* less RAM per point multiplication */
 
 #include "mbedtls/check_config.h"
 

@@ -1,4 +1,5 @@
-/* toolchain/mbedtls-entropy.c: the entropy source of our mbedTLS build (MBEDTLS_ENTROPY_HARDWARE_ALT).
+/* toolchain/mbedtls-entropy.c: the entropy source of our mbedTLS build
+ * (MBEDTLS_ENTROPY_HARDWARE_ALT).
  *
  * mbedTLS 2.28 only uses getrandom() when built against glibc; with musl it would read
  * /dev/urandom through stdio on every poll. This reads the kernel CSPRNG with getrandom(2),

@@ -37,7 +37,8 @@ unsigned int __bswapsi2(unsigned int x)
 
 unsigned long long __bswapdi2(unsigned long long x)
 {
-	return ((unsigned long long)__bswapsi2((unsigned int)x) << 32) | __bswapsi2((unsigned int)(x >> 32));
+	return ((unsigned long long)__bswapsi2((unsigned int)x) << 32) |
+	       __bswapsi2((unsigned int)(x >> 32));
 }
 
 /* ---- conversions and soft-float negate */
@@ -55,7 +56,7 @@ double __negdf2(double a)
 	union {
 		double d;
 		unsigned long long u;
-	} v = { a };
+	} v = {a};
 	v.u ^= 1ull << 63;
 	return v.d;
 }
@@ -66,88 +67,89 @@ double __negdf2(double a)
 #define R1_ISINF(x) __builtin_isinf(x)
 #define R1_FIN(x) __builtin_isfinite(x)
 
-#define R1_COMPLEX_OPS(T, CT, MUL, DIV, COPYSIGN, FABS)                                          \
-	CT MUL(T a, T b, T c, T d);                                                              \
-	CT DIV(T a, T b, T c, T d);                                                              \
-	CT MUL(T a, T b, T c, T d)                                                               \
-	{                                                                                        \
-		T ac = a * c, bd = b * d, ad = a * d, bc = b * c;                                \
-		T x = ac - bd, y = ad + bc;                                                      \
-		CT res;                                                                          \
-		if (R1_ISNAN(x) && R1_ISNAN(y)) {                                                \
-			int recalc = 0;                                                          \
-			if (R1_ISINF(a) || R1_ISINF(b)) {                                        \
-				a = COPYSIGN(R1_ISINF(a) ? 1 : 0, a);                            \
-				b = COPYSIGN(R1_ISINF(b) ? 1 : 0, b);                            \
-				if (R1_ISNAN(c))                                                 \
-					c = COPYSIGN(0, c);                                      \
-				if (R1_ISNAN(d))                                                 \
-					d = COPYSIGN(0, d);                                      \
-				recalc = 1;                                                      \
-			}                                                                        \
-			if (R1_ISINF(c) || R1_ISINF(d)) {                                        \
-				c = COPYSIGN(R1_ISINF(c) ? 1 : 0, c);                            \
-				d = COPYSIGN(R1_ISINF(d) ? 1 : 0, d);                            \
-				if (R1_ISNAN(a))                                                 \
-					a = COPYSIGN(0, a);                                      \
-				if (R1_ISNAN(b))                                                 \
-					b = COPYSIGN(0, b);                                      \
-				recalc = 1;                                                      \
-			}                                                                        \
-			if (!recalc && (R1_ISINF(ac) || R1_ISINF(bd) || R1_ISINF(ad) || R1_ISINF(bc))) { \
-				if (R1_ISNAN(a))                                                 \
-					a = COPYSIGN(0, a);                                      \
-				if (R1_ISNAN(b))                                                 \
-					b = COPYSIGN(0, b);                                      \
-				if (R1_ISNAN(c))                                                 \
-					c = COPYSIGN(0, c);                                      \
-				if (R1_ISNAN(d))                                                 \
-					d = COPYSIGN(0, d);                                      \
-				recalc = 1;                                                      \
-			}                                                                        \
-			if (recalc) {                                                            \
-				x = (T)R1_INF * (a * c - b * d);                                 \
-				y = (T)R1_INF * (a * d + b * c);                                 \
-			}                                                                        \
-		}                                                                                \
-		__real__ res = x;                                                                \
-		__imag__ res = y;                                                                \
-		return res;                                                                      \
-	}                                                                                        \
-	CT DIV(T a, T b, T c, T d) /* Smith's algorithm */                                       \
-	{                                                                                        \
-		T ratio, denom, x, y;                                                            \
-		CT res;                                                                          \
-		if (FABS(c) < FABS(d)) {                                                         \
-			ratio = c / d;                                                           \
-			denom = (c * ratio) + d;                                                 \
-			x = ((a * ratio) + b) / denom;                                           \
-			y = ((b * ratio) - a) / denom;                                           \
-		} else {                                                                         \
-			ratio = d / c;                                                           \
-			denom = (d * ratio) + c;                                                 \
-			x = ((b * ratio) + a) / denom;                                           \
-			y = (b - (a * ratio)) / denom;                                           \
-		}                                                                                \
-		if (R1_ISNAN(x) && R1_ISNAN(y)) {                                                \
-			if (c == 0 && d == 0 && (!R1_ISNAN(a) || !R1_ISNAN(b))) {                \
-				x = COPYSIGN((T)R1_INF, c) * a;                                  \
-				y = COPYSIGN((T)R1_INF, c) * b;                                  \
-			} else if ((R1_ISINF(a) || R1_ISINF(b)) && R1_FIN(c) && R1_FIN(d)) {     \
-				a = COPYSIGN(R1_ISINF(a) ? 1 : 0, a);                            \
-				b = COPYSIGN(R1_ISINF(b) ? 1 : 0, b);                            \
-				x = (T)R1_INF * (a * c + b * d);                                 \
-				y = (T)R1_INF * (b * c - a * d);                                 \
-			} else if ((R1_ISINF(c) || R1_ISINF(d)) && R1_FIN(a) && R1_FIN(b)) {     \
-				c = COPYSIGN(R1_ISINF(c) ? 1 : 0, c);                            \
-				d = COPYSIGN(R1_ISINF(d) ? 1 : 0, d);                            \
-				x = 0 * (a * c + b * d);                                         \
-				y = 0 * (b * c - a * d);                                         \
-			}                                                                        \
-		}                                                                                \
-		__real__ res = x;                                                                \
-		__imag__ res = y;                                                                \
-		return res;                                                                      \
+#define R1_COMPLEX_OPS(T, CT, MUL, DIV, COPYSIGN, FABS)                                            \
+	CT MUL(T a, T b, T c, T d);                                                                \
+	CT DIV(T a, T b, T c, T d);                                                                \
+	CT MUL(T a, T b, T c, T d)                                                                 \
+	{                                                                                          \
+		T ac = a * c, bd = b * d, ad = a * d, bc = b * c;                                  \
+		T x = ac - bd, y = ad + bc;                                                        \
+		CT res;                                                                            \
+		if (R1_ISNAN(x) && R1_ISNAN(y)) {                                                  \
+			int recalc = 0;                                                            \
+			if (R1_ISINF(a) || R1_ISINF(b)) {                                          \
+				a = COPYSIGN(R1_ISINF(a) ? 1 : 0, a);                              \
+				b = COPYSIGN(R1_ISINF(b) ? 1 : 0, b);                              \
+				if (R1_ISNAN(c))                                                   \
+					c = COPYSIGN(0, c);                                        \
+				if (R1_ISNAN(d))                                                   \
+					d = COPYSIGN(0, d);                                        \
+				recalc = 1;                                                        \
+			}                                                                          \
+			if (R1_ISINF(c) || R1_ISINF(d)) {                                          \
+				c = COPYSIGN(R1_ISINF(c) ? 1 : 0, c);                              \
+				d = COPYSIGN(R1_ISINF(d) ? 1 : 0, d);                              \
+				if (R1_ISNAN(a))                                                   \
+					a = COPYSIGN(0, a);                                        \
+				if (R1_ISNAN(b))                                                   \
+					b = COPYSIGN(0, b);                                        \
+				recalc = 1;                                                        \
+			}                                                                          \
+			if (!recalc &&                                                             \
+			    (R1_ISINF(ac) || R1_ISINF(bd) || R1_ISINF(ad) || R1_ISINF(bc))) {      \
+				if (R1_ISNAN(a))                                                   \
+					a = COPYSIGN(0, a);                                        \
+				if (R1_ISNAN(b))                                                   \
+					b = COPYSIGN(0, b);                                        \
+				if (R1_ISNAN(c))                                                   \
+					c = COPYSIGN(0, c);                                        \
+				if (R1_ISNAN(d))                                                   \
+					d = COPYSIGN(0, d);                                        \
+				recalc = 1;                                                        \
+			}                                                                          \
+			if (recalc) {                                                              \
+				x = (T)R1_INF * (a * c - b * d);                                   \
+				y = (T)R1_INF * (a * d + b * c);                                   \
+			}                                                                          \
+		}                                                                                  \
+		__real__ res = x;                                                                  \
+		__imag__ res = y;                                                                  \
+		return res;                                                                        \
+	}                                                                                          \
+	CT DIV(T a, T b, T c, T d) /* Smith's algorithm */                                         \
+	{                                                                                          \
+		T ratio, denom, x, y;                                                              \
+		CT res;                                                                            \
+		if (FABS(c) < FABS(d)) {                                                           \
+			ratio = c / d;                                                             \
+			denom = (c * ratio) + d;                                                   \
+			x = ((a * ratio) + b) / denom;                                             \
+			y = ((b * ratio) - a) / denom;                                             \
+		} else {                                                                           \
+			ratio = d / c;                                                             \
+			denom = (d * ratio) + c;                                                   \
+			x = ((b * ratio) + a) / denom;                                             \
+			y = (b - (a * ratio)) / denom;                                             \
+		}                                                                                  \
+		if (R1_ISNAN(x) && R1_ISNAN(y)) {                                                  \
+			if (c == 0 && d == 0 && (!R1_ISNAN(a) || !R1_ISNAN(b))) {                  \
+				x = COPYSIGN((T)R1_INF, c) * a;                                    \
+				y = COPYSIGN((T)R1_INF, c) * b;                                    \
+			} else if ((R1_ISINF(a) || R1_ISINF(b)) && R1_FIN(c) && R1_FIN(d)) {       \
+				a = COPYSIGN(R1_ISINF(a) ? 1 : 0, a);                              \
+				b = COPYSIGN(R1_ISINF(b) ? 1 : 0, b);                              \
+				x = (T)R1_INF * (a * c + b * d);                                   \
+				y = (T)R1_INF * (b * c - a * d);                                   \
+			} else if ((R1_ISINF(c) || R1_ISINF(d)) && R1_FIN(a) && R1_FIN(b)) {       \
+				c = COPYSIGN(R1_ISINF(c) ? 1 : 0, c);                              \
+				d = COPYSIGN(R1_ISINF(d) ? 1 : 0, d);                              \
+				x = 0 * (a * c + b * d);                                           \
+				y = 0 * (b * c - a * d);                                           \
+			}                                                                          \
+		}                                                                                  \
+		__real__ res = x;                                                                  \
+		__imag__ res = y;                                                                  \
+		return res;                                                                        \
 	}
 
 R1_COMPLEX_OPS(float, float _Complex, __mulsc3, __divsc3, __builtin_copysignf, __builtin_fabsf)
@@ -225,39 +227,40 @@ _Bool r1_cmpxchg_8(volatile void *p, void *exp, u64 des, _Bool weak, int sm, int
 }
 
 /* fetch_OP returns the old value, OP_fetch the new one */
-#define R1_FETCH_OP(op, expr)                                                         \
-	u64 r1_fetch_##op##_8(volatile void *p, u64 v, int m) R1_ATOMIC("fetch_" #op "_8"); \
-	u64 r1_##op##_fetch_8(volatile void *p, u64 v, int m) R1_ATOMIC(#op "_fetch_8");    \
-	u64 r1_fetch_##op##_8(volatile void *p, u64 v, int m)                          \
-	{                                                                              \
-		int *l = r1_lock(p);                                                   \
-		u64 old = *(volatile u64 *)p;                                          \
-		(void)m;                                                               \
-		*(volatile u64 *)p = (expr);                                           \
-		r1_unlock(l);                                                          \
-		return old;                                                            \
-	}                                                                              \
-	u64 r1_##op##_fetch_8(volatile void *p, u64 v, int m)                          \
-	{                                                                              \
-		int *l = r1_lock(p);                                                   \
-		u64 old = *(volatile u64 *)p, nv = (expr);                             \
-		(void)m;                                                               \
-		*(volatile u64 *)p = nv;                                               \
-		r1_unlock(l);                                                          \
-		return nv;                                                             \
+#define R1_FETCH_OP(op, expr)                                                                      \
+	u64 r1_fetch_##op##_8(volatile void *p, u64 v, int m) R1_ATOMIC("fetch_" #op "_8");        \
+	u64 r1_##op##_fetch_8(volatile void *p, u64 v, int m) R1_ATOMIC(#op "_fetch_8");           \
+	u64 r1_fetch_##op##_8(volatile void *p, u64 v, int m)                                      \
+	{                                                                                          \
+		int *l = r1_lock(p);                                                               \
+		u64 old = *(volatile u64 *)p;                                                      \
+		(void)m;                                                                           \
+		*(volatile u64 *)p = (expr);                                                       \
+		r1_unlock(l);                                                                      \
+		return old;                                                                        \
+	}                                                                                          \
+	u64 r1_##op##_fetch_8(volatile void *p, u64 v, int m)                                      \
+	{                                                                                          \
+		int *l = r1_lock(p);                                                               \
+		u64 old = *(volatile u64 *)p, nv = (expr);                                         \
+		(void)m;                                                                           \
+		*(volatile u64 *)p = nv;                                                           \
+		r1_unlock(l);                                                                      \
+		return nv;                                                                         \
 	}
 R1_FETCH_OP(add, old + v)
 R1_FETCH_OP(sub, old - v)
-R1_FETCH_OP(and, old & v)
+R1_FETCH_OP(and, old &v)
 R1_FETCH_OP(or, old | v)
 R1_FETCH_OP(xor, old ^ v)
-R1_FETCH_OP(nand, ~(old & v))
+R1_FETCH_OP(nand, ~(old &v))
 
 /* generic (any size) forms, used for _Atomic structs */
 void r1_load(size_t n, void *mem, void *ret, int m) R1_ATOMIC("load");
 void r1_store(size_t n, void *mem, void *val, int m) R1_ATOMIC("store");
 void r1_exchange(size_t n, void *mem, void *val, void *ret, int m) R1_ATOMIC("exchange");
-_Bool r1_cmpxchg(size_t n, void *mem, void *exp, void *des, int sm, int fm) R1_ATOMIC("compare_exchange");
+_Bool r1_cmpxchg(size_t n, void *mem, void *exp, void *des, int sm, int fm)
+	R1_ATOMIC("compare_exchange");
 _Bool r1_is_lock_free(size_t n, const volatile void *p) R1_ATOMIC("is_lock_free");
 
 void r1_load(size_t n, void *mem, void *ret, int m)

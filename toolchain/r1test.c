@@ -6,12 +6,12 @@
 #include <stdio.h>
 
 static int failures;
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			printf("r1test: FAILED line %d: %s\n", __LINE__, #cond); \
-			failures++;                                       \
-		}                                                         \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("r1test: FAILED line %d: %s\n", __LINE__, #cond);                   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static _Atomic long long counter;
@@ -43,7 +43,7 @@ int main(void)
 	float complex y1 = f1 + f2 * I, y2 = f2 + f1 * I;
 	pthread_t th[2];
 	long long expect;
-	struct triple t1 = { 1, 2, 3 }, t2 = { 4, 5, 6 }, got;
+	struct triple t1 = {1, 2, 3}, t2 = {4, 5, 6}, got;
 
 	CHECK(__builtin_bswap32(w) == 0x44332211u);
 	CHECK(__builtin_bswap64(q) == 0x0807060504030201ull);
@@ -54,11 +54,13 @@ int main(void)
 	/* (3+4i)(4-3i) = 24+7i ; (3+4i)/(4-3i) = i */
 	double complex p = z1 * z2, r = z1 / z2;
 	CHECK(creal(p) == 24.0 && cimag(p) == 7.0);
-	CHECK(creal(r) > -1e-12 && creal(r) < 1e-12 && cimag(r) > 1 - 1e-12 && cimag(r) < 1 + 1e-12);
+	CHECK(creal(r) > -1e-12 && creal(r) < 1e-12 && cimag(r) > 1 - 1e-12 &&
+	      cimag(r) < 1 + 1e-12);
 	/* (1.5-2i)(-2+1.5i) = 0+6.25i ; (1.5-2i)/(-2+1.5i) = -0.96+0.28i */
 	float complex fp = y1 * y2, fr = y1 / y2;
 	CHECK(crealf(fp) == 0.0f && cimagf(fp) == 6.25f);
-	CHECK(crealf(fr) > -0.9601f && crealf(fr) < -0.9599f && cimagf(fr) > 0.2799f && cimagf(fr) < 0.2801f);
+	CHECK(crealf(fr) > -0.9601f && crealf(fr) < -0.9599f && cimagf(fr) > 0.2799f &&
+	      cimagf(fr) < 0.2801f);
 	/* Annex G: an infinite operand gives an infinite result, not NaN */
 	volatile double inf = __builtin_inf();
 	double complex zi = (inf + 0.0 * I) * z1;

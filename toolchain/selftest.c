@@ -32,7 +32,8 @@ static const char request[] = "GET / HTTP/1.0\r\nHost: selftest\r\n\r\n";
 
 static int zlib_check(void)
 {
-	static const char text[] = "streamingserver selftest: zlib round trip, zlib round trip, zlib";
+	static const char text[] =
+		"streamingserver selftest: zlib round trip, zlib round trip, zlib";
 	unsigned char comp[256], back[256];
 	uLongf clen = sizeof(comp), blen = sizeof(back);
 	z_stream zs;
@@ -65,7 +66,10 @@ static int zlib_check(void)
 	zs.avail_out = sizeof(back);
 	r = inflate(&zs, Z_FINISH);
 	inflateEnd(&zs);
-	return r == Z_STREAM_END && zs.total_out == sizeof(text) && memcmp(back, text, sizeof(text)) == 0 ? 0 : -1;
+	return r == Z_STREAM_END && zs.total_out == sizeof(text) &&
+			       memcmp(back, text, sizeof(text)) == 0
+		       ? 0
+		       : -1;
 }
 
 static int tcp_connect(int port)
@@ -136,9 +140,11 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 	mbedtls_ssl_config_init(&conf);
 	mbedtls_ssl_init(&ssl);
 	mbedtls_ssl_session_init(&saved);
-	if ((r = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)"ss", 2)) != 0 ||
+	if ((r = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent,
+				       (const unsigned char *)"ss", 2)) != 0 ||
 	    (r = mbedtls_x509_crt_parse_file(&ca, cafile)) != 0 ||
-	    (r = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+	    (r = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT,
+					     MBEDTLS_SSL_TRANSPORT_STREAM,
 					     MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
 		fprintf(stderr, "mbedtls: setup failed: -0x%04x\n", (unsigned)-r);
 		goto out;
@@ -159,17 +165,21 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 		mbedtls_ssl_set_bio(&ssl, &fd, mb_send, mb_recv, NULL);
 		while ((r = mbedtls_ssl_handshake(&ssl)) != 0) {
 			if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
-				fprintf(stderr, "mbedtls: handshake failed: -0x%04x, verify flags 0x%x\n",
-					(unsigned)-r, (unsigned)mbedtls_ssl_get_verify_result(&ssl));
+				fprintf(stderr,
+					"mbedtls: handshake failed: -0x%04x, verify flags 0x%x\n",
+					(unsigned)-r,
+					(unsigned)mbedtls_ssl_get_verify_result(&ssl));
 				goto out;
 			}
 		}
 		if (round == 0 && (r = mbedtls_ssl_get_session(&ssl, &saved)) != 0)
 			goto out;
-		if ((r = mbedtls_ssl_write(&ssl, (const unsigned char *)request, sizeof(request) - 1)) < 0)
+		if ((r = mbedtls_ssl_write(&ssl, (const unsigned char *)request,
+					   sizeof(request) - 1)) < 0)
 			goto out;
 		for (;;) { /* read to the end; keep the first sizeof(buf) - 1 bytes */
-			unsigned char *dst = got < sizeof(buf) - 1 ? (unsigned char *)buf + got : sink;
+			unsigned char *dst =
+				got < sizeof(buf) - 1 ? (unsigned char *)buf + got : sink;
 			size_t room = got < sizeof(buf) - 1 ? sizeof(buf) - 1 - got : sizeof(sink);
 			r = mbedtls_ssl_read(&ssl, dst, room);
 			if (r <= 0)
@@ -178,7 +188,8 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 				got += (size_t)r;
 		}
 		buf[got] = 0;
-		if ((rc = check_reply(buf, MBEDTLS_VERSION_STRING_FULL, mbedtls_ssl_get_ciphersuite(&ssl), round)) != 0)
+		if ((rc = check_reply(buf, MBEDTLS_VERSION_STRING_FULL,
+				      mbedtls_ssl_get_ciphersuite(&ssl), round)) != 0)
 			goto out;
 		rc = 3;
 		mbedtls_ssl_close_notify(&ssl);
@@ -323,8 +334,10 @@ static int tls_get(int port, const char *host, const char *cafile, int rounds)
 		if (!br_ssl_client_reset(&sc, host, round > 0) || (fd = tcp_connect(port)) < 0)
 			return 3;
 		br_sslio_init(&io, &sc.eng, br_sock_read, &fd, br_sock_write, &fd);
-		if (br_sslio_write_all(&io, request, sizeof(request) - 1) != 0 || br_sslio_flush(&io) != 0) {
-			fprintf(stderr, "bearssl: handshake failed: error %d\n", br_ssl_engine_last_error(&sc.eng));
+		if (br_sslio_write_all(&io, request, sizeof(request) - 1) != 0 ||
+		    br_sslio_flush(&io) != 0) {
+			fprintf(stderr, "bearssl: handshake failed: error %d\n",
+				br_ssl_engine_last_error(&sc.eng));
 			close(fd);
 			return 3;
 		}

@@ -226,17 +226,6 @@ int m3u8_attr_next(const char *p, size_t n, size_t *pos, struct m3u8_str *name,
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* IV attribute: 0x followed by up to 32 hex digits, right-aligned into 16 bytes. */
 static int parse_iv(struct m3u8_str v, uint8_t iv[16])
 {
@@ -249,7 +238,7 @@ static int parse_iv(struct m3u8_str v, uint8_t iv[16])
 		return -ERR_PARSE;
 	memset(iv, 0, 16);
 	for (uint32_t k = 0; k < nd; k++) {
-		int h = hexval(v.p[v.n - 1 - k]);
+		int h = hex_digit(v.p[v.n - 1 - k]);
 
 		if (h < 0)
 			return -ERR_PARSE;

@@ -200,6 +200,8 @@ def test_disk_full_mid_recording_is_disk_full_and_the_file_stays_playable(acc, t
     fill(os.path.join(str(disk), "filler.bin"))    # another program fills the disk
     m = p.recv_until("stop", timeout=T)
     assert is_error(m, "disk_full"), m
+    assert m[1]["recorder_id"] == a["recorder_id"] == "hls_live", m
+    assert m[1].get("rec_dir") == str(disk), m
     assert is_error(other.recv_until("stop", timeout=T), "disk_full"), "not broadcast"
     assert p.quiet(0.5) == []
     whole_and_playable(a["rec_file"])

@@ -35,6 +35,9 @@ def test_hls_vod_start_then_exactly_one_complete(acc):
     assert other.wait_start() == a, "start is a broadcast"
     s = p.wait_stop()
     assert s["reason"] == "complete", s
+    # PROTOCOL.md's end-of-recording shape: every key, error_id without an error
+    assert {"reason", "error_id", "msg", "message", "recorder_id", "rec_dir"} <= set(s), s
+    assert s["error_id"] in (None, ""), s
     assert s.get("rec_dir") == str(acc.rec_dir), s
     assert isinstance(s.get("recorder_id"), str) and s["recorder_id"] == a["recorder_id"], s
     assert isinstance(s.get("msg"), str) and isinstance(s.get("message"), str), s
@@ -532,3 +535,22 @@ def test_raw_ts_over_http_is_one_section_then_complete(acc):
     assert s["reason"] == "complete", s
     assert tscheck_errors(a["rec_file"]) == []
     assert one_stop(p, 0.3)[0] is None
+
+
+def test_rec_file_and_rec_dir_keep_the_clients_spelling_through_a_symlink(acc):
+    """PROTOCOL.md: rec_file is "<rec_dir>/stream_<N>.ts" as the client sent rec_dir, even
+    when rec_dir is a symlink (boxes link /hdd to /media/hdd) or ends in a slash."""
+    real = os.path.join(str(acc.rec_dir), "movie")
+    os.mkdir(real)
+    link = os.path.join(str(acc.rec_dir), "hdd")
+    os.symlink(real, link)
+    d = acc.daemon()
+    p = acc.plugin(d, buffering=1)
+    p.rec_dir = link + "/"
+    p.start(IPTV, acc.url("/hls/vod.m3u8"))
+    a = p.wait_start()
+    assert a["rec_file"] == link + "/stream_0.ts", a
+    assert os.path.getsize(a["rec_file"]) > 0
+    assert os.path.exists(os.path.join(real, "stream_0.ts"))
+    s = p.wait_stop()
+    assert s["reason"] == "complete" and s["rec_dir"] == link, s

@@ -42,8 +42,9 @@ static void test_writer_shapes(void **state)
 	struct dbuf b;
 
 	(void)state;
-	assert_string_equal(write_doc(&b, doc_basic),
-			    "[\"stop\",{\"reason\":\"error\",\"n\":-42,\"ok\":true,\"list\":[null,1]}]");
+	assert_string_equal(
+		write_doc(&b, doc_basic),
+		"[\"stop\",{\"reason\":\"error\",\"n\":-42,\"ok\":true,\"list\":[null,1]}]");
 	dbuf_free(&b);
 }
 
@@ -64,7 +65,8 @@ static void test_writer_escapes(void **state)
 
 static void doc_ascii(struct jw *w)
 {
-	jw_str_ascii(w, "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln \xe2\x80\x93 Caf\xc3\xa9 \xe2\x82\xac \xe6\x97\xa5");
+	jw_str_ascii(w, "Gr\xc3\xbc\xc3\x9f"
+			"e aus K\xc3\xb6ln \xe2\x80\x93 Caf\xc3\xa9 \xe2\x82\xac \xe6\x97\xa5");
 }
 
 static void test_writer_ascii_rule(void **state)
@@ -122,11 +124,12 @@ static void test_reader_valid(void **state)
 	int b;
 
 	(void)state;
-	assert_int_equal(parse(" [\"start\", {\"url\": \"http://x/\\u00e4\\ud83d\\ude00\", "
-			       "\"buffering\": 5, \"show_ads\": false, \"video\": {\"license_url\": \"L\"}, "
-			       "\"q\": 5.0}] ",
-			       &r, t, 64),
-			 0);
+	assert_int_equal(
+		parse(" [\"start\", {\"url\": \"http://x/\\u00e4\\ud83d\\ude00\", "
+		      "\"buffering\": 5, \"show_ads\": false, \"video\": {\"license_url\": \"L\"}, "
+		      "\"q\": 5.0}] ",
+		      &r, t, 64),
+		0);
 	assert_true(jr_is_arr(&r, 0));
 	assert_true(jr_streq(&r, jr_at(&r, 0, 0), "start"));
 	int a = jr_at(&r, 0, 1);
@@ -148,9 +151,12 @@ static void test_reader_valid(void **state)
 static void test_reader_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"", " ", "[", "]", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{\"a\"}",
-		"{1:2}", "[tru]", "[01]", "[1.]", "[-]", "[\"a\"] x", "[1][2]", "\"\\x\"",
-		"[\"\\u12\"]", "[\"a\x01\"]", "[\"\xff\"]", "{\"a\":1,}", "[,1]", "nul", "[\"\\u0000\"]",
+		"",	      " ",	     "[",	    "]",
+		"[1,]",	      "[1 2]",	     "{\"a\" 1}",   "{\"a\":1 \"b\":2}",
+		"{\"a\"}",    "{1:2}",	     "[tru]",	    "[01]",
+		"[1.]",	      "[-]",	     "[\"a\"] x",   "[1][2]",
+		"\"\\x\"",    "[\"\\u12\"]", "[\"a\x01\"]", "[\"\xff\"]",
+		"{\"a\":1,}", "[,1]",	     "nul",	    "[\"\\u0000\"]",
 		"{\"a\"::1}", "[1,,2]",
 	};
 	jsmntok_t t[64];
