@@ -1696,7 +1696,9 @@ int ts_remux_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 
 int ts_remux_feed_mut(struct ts_remux *r, uint8_t *p, size_t n)
 {
-	if (r->err || r->seg_fmp4 || !p)
+	if (!p) /* only an empty feed may pass NULL; mut_lo != NULL marks the in-place mode */
+		return n ? -ERR_FAILURE : r->err;
+	if (r->err || r->seg_fmp4)
 		return ts_remux_feed(r, p, n);
 	r->seg.bytes_in += n;
 	r->mut_lo = p;
