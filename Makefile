@@ -47,7 +47,9 @@ $(O)/auto.conf $(O)/include/generated/autoconf.h &: $(O)/.config
 	$(Q)$(KCONF) genconfig --header-path $(O)/include/generated/autoconf.h \
 		--config-out $(O)/auto.conf Kconfig >/dev/null
 
-ifeq ($(filter %_defconfig menuconfig olddefconfig savedefconfig clean distclean help format format-check toolchain,$(MAKECMDGOALS)),)
+CONFIG_GOALS := $(filter %_defconfig menuconfig olddefconfig savedefconfig clean distclean help \
+                  format format-check toolchain,$(MAKECMDGOALS))
+ifeq ($(CONFIG_GOALS),)
 -include $(O)/auto.conf
 endif
 
@@ -114,9 +116,12 @@ FORCE:
 # Rebuild everything when the compiler command or flags change (board .mk, EXTRA_CFLAGS).
 FLAGS_STAMP := $(O)/flags.stamp
 FLAGS_NOW   := $(CROSS_CC) $(CFLAGS) $(LDFLAGS) $(LIBS)
+# Only goals that load the configuration know the real flags (LIBS depends on it).
+ifeq ($(CONFIG_GOALS)$(if $(wildcard $(O)/auto.conf),,missing),)
 ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_NOW))
 $(shell mkdir -p $(O))
 $(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
 endif
 
 $(O)/obj/%.o: %.c $(O)/include/generated/autoconf.h $(FLAGS_STAMP) $(SYSROOT_ID)
