@@ -31,32 +31,30 @@ static void set_err(struct ts_remux *r, int rc)
 
 /* ---------------------------------------------------------------- output buffer */
 
+/* Hands n bytes of whole packets to the sink unless an error is already pending. */
+static void sink_write(struct ts_remux *r, const uint8_t *p, size_t n)
+{
+	int rc;
+
+	if (!n || r->err)
+		return;
+	rc = r->ops.write(r->ctx, p, n);
+
+	set_err(r, rc);
+	if (rc >= 0)
+		r->seg.bytes_out += n;
+}
+
 static void out_flush(struct ts_remux *r)
 {
-	if (!r->out_n)
-		return;
-	if (!r->err) {
-		int rc = r->ops.write(r->ctx, r->out, r->out_n);
-
-		set_err(r, rc);
-		if (rc >= 0)
-			r->seg.bytes_out += r->out_n;
-	}
+	sink_write(r, r->out, r->out_n);
 	r->out_n = 0;
 }
 
 /* Writes the run of packets rewritten in place in the caller's buffer (see run_add()). */
 static void run_flush(struct ts_remux *r)
 {
-	if (!r->run_n)
-		return;
-	if (!r->err) {
-		int rc = r->ops.write(r->ctx, r->run_p, r->run_n);
-
-		set_err(r, rc);
-		if (rc >= 0)
-			r->seg.bytes_out += r->run_n;
-	}
+	sink_write(r, r->run_p, r->run_n);
 	r->run_n = 0;
 }
 
