@@ -288,15 +288,29 @@ int url_serialize(const struct url_ref *u, char *out, size_t cap)
 
 static const char hexd[] = "0123456789ABCDEF";
 
-/* Copies s into out[cap] percent-encoding bytes that may not appear in a URI. */
-static int url_escape_invalid(const char *s, char *out, size_t cap)
+/* Bytes url_encode() keeps as they are: RFC 3986 unreserved. */
+static bool url_unreserved(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Bytes a URI may already hold: valid URI bytes and existing escapes. */
+static bool url_keep_valid(unsigned char c)
+{
+	return url_byte_ok(c) || c == '%';
+}
+
+/* Copies p[0..n) into out[cap], percent-encoding every byte keep() refuses. */
+static int pct_encode(const char *p, size_t n, char *out, size_t cap, bool (*keep)(unsigned char))
 {
 	size_t o = 0;
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	if (cap == 0)
+		return -ERR_TOO_LARGE;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
 
-		if (url_byte_ok(c) || c == '%') {
+		if (keep(c)) {
 			if (o + 1 >= cap)
 				return -ERR_TOO_LARGE;
 			out[o++] = (char)c;
@@ -323,7 +337,7 @@ int url_resolve(const char *base, const char *ref, char *out, size_t cap)
 		return -ERR_TOO_LARGE;
 	if (strlen(base) >= URL_MAX)
 		return -ERR_TOO_LARGE;
-	rc = url_escape_invalid(ref, rbuf, sizeof(rbuf));
+	rc = pct_encode(ref, strlen(ref), rbuf, sizeof(rbuf), url_keep_valid);
 	if (rc < 0)
 		return rc;
 	if (url_parse(base, strlen(base), &b) || !b.scheme.p)
@@ -393,27 +407,7 @@ int url_resolve(const char *base, const char *ref, char *out, size_t cap)
 
 int url_encode(const char *p, size_t n, char *out, size_t cap)
 {
-	size_t o = 0;
-
-	if (cap == 0)
-		return -ERR_TOO_LARGE;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-			if (o + 1 >= cap)
-				return -ERR_TOO_LARGE;
-			out[o++] = (char)c;
-		} else {
-			if (o + 3 >= cap)
-				return -ERR_TOO_LARGE;
-			out[o++] = '%';
-			out[o++] = hexd[c >> 4];
-			out[o++] = hexd[c & 15];
-		}
-	}
-	out[o] = 0;
-	return (int)o;
+	return pct_encode(p, n, out, cap, url_unreserved);
 }
 
 int url_decode(const char *p, size_t n, char *out, size_t cap, bool plus_space)
