@@ -311,6 +311,23 @@ static bool put_nal(uint8_t *out, size_t cap, size_t *o, const uint8_t *nal, siz
 	return true;
 }
 
+/*
+ * Reads one 16-bit-length-prefixed parameter set at p[*i] (avcC/hvcC layout): sets *nal and
+ * *len and moves *i past it. Returns 0, or -ERR_PARSE when it is empty or runs past n.
+ */
+static int next_ps(const uint8_t *p, size_t n, size_t *i, const uint8_t **nal, size_t *len)
+{
+	if (*i + 2 > n)
+		return -ERR_PARSE;
+	*len = (size_t)p[*i] << 8 | p[*i + 1];
+	*i += 2;
+	if (*len == 0 || *len > n - *i)
+		return -ERR_PARSE;
+	*nal = p + *i;
+	*i += *len;
+	return 0;
+}
+
 int h264_avcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, int *nal_len,
 			struct h26x_sps_info *info)
 {
@@ -331,19 +348,15 @@ int h264_avcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, in
 			count = p[i++];
 		}
 		for (unsigned k = 0; k < count; k++) {
+			const uint8_t *nal;
 			size_t len;
 
-			if (i + 2 > n)
+			if (next_ps(p, n, &i, &nal, &len))
 				return -ERR_PARSE;
-			len = (size_t)p[i] << 8 | p[i + 1];
-			i += 2;
-			if (len == 0 || len > n - i)
-				return -ERR_PARSE;
-			if (!put_nal(out, cap, &o, p + i, len))
+			if (!put_nal(out, cap, &o, nal, len))
 				return -ERR_TOO_LARGE;
 			if (set == 0 && !have_res && info)
-				have_res = h264_parse_sps(p + i, len, info) == 0;
-			i += len;
+				have_res = h264_parse_sps(nal, len, info) == 0;
 		}
 	}
 	if (info && !have_res)
@@ -373,22 +386,18 @@ int hevc_hvcc_to_annexb(const uint8_t *p, size_t n, uint8_t *out, size_t cap, in
 		count = (unsigned)p[i + 1] << 8 | p[i + 2];
 		i += 3;
 		for (unsigned k = 0; k < count; k++) {
+			const uint8_t *nal;
 			size_t len;
 
-			if (i + 2 > n)
-				return -ERR_PARSE;
-			len = (size_t)p[i] << 8 | p[i + 1];
-			i += 2;
-			if (len == 0 || len > n - i)
+			if (next_ps(p, n, &i, &nal, &len))
 				return -ERR_PARSE;
 			/* SEI arrays are left out: x265 puts kilobytes of settings text there */
 			if (type == HEVC_NAL_VPS || type == HEVC_NAL_SPS || type == HEVC_NAL_PPS) {
-				if (!put_nal(out, cap, &o, p + i, len))
+				if (!put_nal(out, cap, &o, nal, len))
 					return -ERR_TOO_LARGE;
 			}
 			if (type == HEVC_NAL_SPS && !have_res && info)
-				have_res = hevc_parse_sps(p + i, len, info) == 0;
-			i += len;
+				have_res = hevc_parse_sps(nal, len, info) == 0;
 		}
 	}
 	if (info && !have_res)
