@@ -25,6 +25,11 @@ fail_stage() { # a stage that could not run counts as one failure
 	count "$2" 0 1
 }
 
+# One run: a source version that failed to download is not tried again by later bootstrap calls.
+SS_BOOTSTRAP_RUN=$(mktemp)
+export SS_BOOTSTRAP_RUN
+trap 'rm -f "$SS_BOOTSTRAP_RUN"' EXIT
+
 say "bootstrap (Debian packages, sysroots)"
 if ! toolchain/bootstrap.sh packages all; then
 	fail_stage "package install failed" bootstrap

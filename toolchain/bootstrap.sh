@@ -4,7 +4,8 @@
 #
 #   bootstrap.sh packages <host|all>   install missing Debian packages (root) or print the command
 #   bootstrap.sh sysroot <arch>        ensure $SS_CACHE/sysroot/<arch> (x86_64|mipsel|armhf|aarch64), print it
-#   bootstrap.sh sysroots              build/validate all four sysroots (re-checks source versions)
+#   bootstrap.sh sysroots              build/validate all four sysroots at once (re-checks source versions)
+#   bootstrap.sh sources               fetch the source packages (highest version that downloads)
 #   bootstrap.sh all                   packages all + sysroots
 #
 # Cache layout ($SS_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/streamingserver):
@@ -46,23 +47,48 @@ missing_pkgs() { # $@ package names -> prints those not installed (one dpkg-quer
 			END { for (i = 1; i <= n; i++) if (!(w[i] in have)) print w[i] }'
 }
 
+apt_get_install() { # $1 output file, rest: packages; apt's output is shown and kept in $1
+	local o=$1
+	shift
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" 2>&1 |
+		tee "$o" >&2
+	return "${PIPESTATUS[0]}"
+}
+
+# A fetch error (a package file the mirror no longer serves, a stale index, a network hiccup)
+# gets one `apt-get update` and one retry; anything else, or a second failure, ends with the
+# exact command to run.
 apt_install() { # $@ packages
-	local cmd="apt-get install -y --no-install-recommends $*"
+	local cmd="apt-get install -y --no-install-recommends $*" out rc=0 p
 	if [ "$(id -u)" != 0 ]; then
 		echo "bootstrap: missing Debian packages; as root run:" >&2
 		echo "  $cmd" >&2
 		exit 1
 	fi
 	note "installing: $*"
-	# Update the package lists only when apt does not know one of the packages.
-	local p
+	# Update the package lists first only when apt does not know one of the packages.
 	for p in "$@"; do
 		if [ -z "$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)"')" ]; then
-			DEBIAN_FRONTEND=noninteractive apt-get update -q
+			DEBIAN_FRONTEND=noninteractive apt-get update -q || true
 			break
 		fi
 	done
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+	out=$(mktemp)
+	apt_get_install "$out" "$@" || rc=$?
+	if [ "$rc" -ne 0 ] && grep -qE '(Failed|Unable) to fetch|Hash Sum mismatch|Temporary failure|Could not (resolve|connect)' "$out"; then
+		note "apt-get install failed fetching a package ($(why_failed "$out" apt)); running apt-get update and retrying once"
+		DEBIAN_FRONTEND=noninteractive apt-get update -q || true
+		rc=0
+		apt_get_install "$out" "$@" || rc=$?
+	fi
+	if [ "$rc" -ne 0 ]; then
+		echo "bootstrap: installing Debian packages failed: $(why_failed "$out" apt)" >&2
+		echo "bootstrap: fix the cause above, then run as root:" >&2
+		echo "  apt-get update && $cmd" >&2
+		rm -f "$out"
+		exit 1
+	fi
+	rm -f "$out"
 }
 
 cmd_packages() { # $1 host|all
@@ -499,11 +525,18 @@ prune_old() { # drop versioned sysroots no link points to: unfinished ones after
 	done
 }
 
+cmd_sources() { # fetch every source package now; print "package version tree" per line
+	mkdir -p "$SS_CACHE/log"
+	resolve_sources
+	printf '%s' "$SRC_CHOSEN"
+}
+
 case ${1:-} in
 packages) cmd_packages "${2:-}" ;;
+sources) cmd_sources ;;
 sysroot) [ $# -eq 2 ] || die "usage: bootstrap.sh sysroot <x86_64|mipsel|armhf|aarch64>"
 	ensure_sysroot "$2" 0 ;;
 sysroots) cmd_sysroots ;;
 all) cmd_packages all && cmd_sysroots ;;
-*) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
