@@ -3,6 +3,23 @@
 
 #include "core/cli.h"
 #include "core/cli_dispatch.h"
+#include "core/config.h"
+#include "net/http.h"
+
+static const struct config *cli_cfg;
+
+void cli_set_config(const struct config *cfg)
+{
+	cli_cfg = cfg;
+}
+
+void cli_http_opts(struct http_session_opts *o)
+{
+	if (!cli_cfg)
+		return;
+	o->tls_verify = config_get_bool(cli_cfg, "tls_verify", o->tls_verify);
+	o->ca_file = config_get(cli_cfg, "ca_file", o->ca_file);
+}
 
 int cli_dispatch(int argc, char **argv, int i, int *status)
 {

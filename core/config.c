@@ -13,6 +13,7 @@
 struct config_ent {
 	uint32_t key; /* offsets into store */
 	uint32_t val;
+	int line; /* line of the config file it came from; 0: command line or config_set() */
 };
 
 struct config {
@@ -83,7 +84,8 @@ static int config_store(struct config *c, const char *s, size_t n, uint32_t *off
 	return 0;
 }
 
-static int config_setn(struct config *c, const char *key, size_t klen, const char *val, size_t vlen)
+static int config_setn(struct config *c, const char *key, size_t klen, const char *val, size_t vlen,
+		       int line)
 {
 	int i;
 	uint32_t voff;
@@ -95,6 +97,7 @@ static int config_setn(struct config *c, const char *key, size_t klen, const cha
 		/* Reuse the old value's bytes when the new one fits; else append. */
 		char *old = c->store + c->ent[i].val;
 
+		c->ent[i].line = line;
 		if (strlen(old) >= vlen) {
 			memcpy(old, val, vlen);
 			old[vlen] = '\0';
@@ -112,13 +115,14 @@ static int config_setn(struct config *c, const char *key, size_t klen, const cha
 	if (config_store(c, val, vlen, &voff))
 		return -ERR_LIMIT;
 	c->ent[c->n].val = voff;
+	c->ent[c->n].line = line;
 	c->n++;
 	return 0;
 }
 
 int config_set(struct config *c, const char *key, const char *value)
 {
-	return config_setn(c, key, strlen(key), value, strlen(value));
+	return config_setn(c, key, strlen(key), value, strlen(value), 0);
 }
 
 const char *config_get(const struct config *c, const char *key, const char *def)
@@ -225,7 +229,7 @@ int config_parse(struct config *c, const char *text, size_t n, int *bad_line)
 			vs++;
 			ve--;
 		}
-		r = config_setn(c, ks, (size_t)(ke - ks), vs, (size_t)(ve - vs));
+		r = config_setn(c, ks, (size_t)(ke - ks), vs, (size_t)(ve - vs), line);
 		if (r == -ERR_LIMIT)
 			return r;
 		if (r && bad_line && !*bad_line)
@@ -277,12 +281,64 @@ int config_load_file(struct config *c, const char *path, int *bad_line)
 int config_merge(struct config *dst, const struct config *src)
 {
 	for (int i = 0; i < src->n; i++) {
-		int r = config_set(dst, src->store + src->ent[i].key, src->store + src->ent[i].val);
+		const char *k = src->store + src->ent[i].key, *v = src->store + src->ent[i].val;
+		int r = config_setn(dst, k, strlen(k), v, strlen(v), src->ent[i].line);
 
 		if (r)
 			return r;
 	}
 	return 0;
+}
+
+/* Keys the daemon reads itself (besides the log_level.<module> and iptv.list.<n> families). */
+static const char *const config_known[] = {
+	"listen",
+	"port",
+	"providers_dir",
+	"allowed_roots",
+	"data_dir",
+	"log_level",
+	"syslog",
+	"auth_token",
+	"auth_exempt_loopback",
+	"tls_verify",
+	"ca_file",
+	"provider.cache_ttl",
+	"provider_timeout_ms",
+	"test_hooks",
+};
+
+static int config_has_prefix(const char *key, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(key, prefix, n) == 0 && key[n] != '\0';
+}
+
+int config_key_known(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_known); i++)
+		if (strcmp(key, config_known[i]) == 0)
+			return 1;
+	/* module names are checked when the levels are applied; IPTV reads every list key */
+	return config_has_prefix(key, "log_level.") || config_has_prefix(key, "iptv.list.");
+}
+
+int config_each_unknown(const struct config *c, int (*known)(const char *key),
+			void (*fn)(void *ctx, const char *key, int line), void *ctx)
+{
+	int n = 0;
+
+	for (int i = 0; c && i < c->n; i++) {
+		const char *k = c->store + c->ent[i].key;
+
+		if (known(k))
+			continue;
+		n++;
+		if (fn)
+			fn(ctx, k, c->ent[i].line);
+	}
+	return n;
 }
 
 /* Options that take a value and the key they set. */
@@ -298,6 +354,22 @@ static const struct {
 	{"--auth-token", "auth_token"},
 	{"--data-dir", "data_dir"},
 };
+
+int config_arg_count(const char *a)
+{
+	const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+	size_t olen = eq ? (size_t)(eq - a) : strlen(a);
+
+	if (strcmp(a, "--syslog") == 0)
+		return 1;
+	if ((olen == 8 && strncmp(a, "--config", olen) == 0) ||
+	    (olen == 5 && strncmp(a, "--set", olen) == 0))
+		return eq ? 1 : 2;
+	for (size_t k = 0; k < ARRAY_SIZE(config_opts); k++)
+		if (strlen(config_opts[k].opt) == olen && strncmp(a, config_opts[k].opt, olen) == 0)
+			return eq ? 1 : 2;
+	return 0;
+}
 
 int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file, char *err,
 		      size_t cap)
@@ -335,7 +407,7 @@ int config_parse_args(struct config *ov, int argc, char **argv, const char **con
 				snprintf(err, cap, "--set needs key=value, got '%s'", val);
 				return -ERR_BAD_REQUEST;
 			}
-			r = config_setn(ov, val, (size_t)(e - val), e + 1, strlen(e + 1));
+			r = config_setn(ov, val, (size_t)(e - val), e + 1, strlen(e + 1), 0);
 		} else {
 			for (size_t k = 0; k < ARRAY_SIZE(config_opts); k++) {
 				if (strlen(config_opts[k].opt) == olen &&

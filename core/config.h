@@ -55,5 +55,26 @@ int config_merge(struct config *dst, const struct config *src);
  */
 int config_parse_args(struct config *ov, int argc, char **argv, const char **config_file, char *err,
 		      size_t cap);
+/*
+ * How many argv entries the daemon option a takes (1: --syslog or --opt=value, 2: --opt
+ * value), or 0 when a is none of the options config_parse_args() knows.
+ */
+int config_arg_count(const char *a);
+
+/* ---- key checking ------------------------------------------------------------------ */
+
+/*
+ * 1 when the daemon itself reads key: the fixed keys (listen, port, ..., test_hooks; a new
+ * key read anywhere must be added to config_known[] in config.c), log_level.<module> and
+ * iptv.list.<n>. provider.<Id>.<name> keys are the providers' (provider_config_key()).
+ */
+int config_key_known(const char *key);
+/*
+ * Calls fn(ctx, key, line) (fn may be NULL) for every key of c that known() rejects, in
+ * file order; line is the config file line it came from, 0 for the command line
+ * (--set) or config_set(). Returns how many keys were rejected.
+ */
+int config_each_unknown(const struct config *c, int (*known)(const char *key),
+			void (*fn)(void *ctx, const char *key, int line), void *ctx);
 
 #endif

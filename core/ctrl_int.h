@@ -75,6 +75,8 @@ struct ctrl {
 	struct jobs *jobs;
 	struct config *cfg;
 	int lfd;
+	char laddr[64]; /* what lfd is bound to: the "listen" and "port" values */
+	long lport;
 	int sig_fd;
 	int quit;
 	ctrl_reload_fn reload;

@@ -3,15 +3,18 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/cli_dispatch.h"
 #include "core/common.h"
 #include "core/config.h"
 #include "core/ctrl.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "providers/provider.h"
 
 /* What a reload needs: where the file is and what the command line overrides. */
 struct main_state {
@@ -40,9 +43,14 @@ static void main_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: streamingserver [options]\n"
-		"       streamingserver --fetch URL [-H 'Name: value']... [-o FILE] [-v]\n"
-		"       streamingserver --record URL -o DIR [--quality Q] [--buffering N] "
+		"       streamingserver [options] --fetch URL [-H 'Name: value']... [-o FILE] "
+		"[-v]\n"
+		"       streamingserver [options] --record URL -o DIR [--quality Q] [--buffering "
+		"N] "
 		"[--duration S]\n"
+		"       (with --fetch/--record, options may also follow; only --config, "
+		"--log-level,\n"
+		"       --syslog and --set tls_verify=/ca_file= apply there)\n"
 		"\n"
 		"Serves the StreamingCockpit control protocol (default 0.0.0.0:%d).\n"
 		"\n"
@@ -90,6 +98,22 @@ static void main_apply_log(const struct config *cfg)
 	config_each(cfg, "log_level.", main_log_module, NULL);
 }
 
+static int main_key_known(const char *key)
+{
+	return config_key_known(key) || provider_config_key(key);
+}
+
+static void main_warn_key(void *ctx, const char *key, int line)
+{
+	const struct main_state *st = ctx;
+
+	if (line)
+		LOG_WARN(LOG_MAIN, "config: unknown key '%s' (%s:%d); ignored", key,
+			 st->config_file, line);
+	else
+		LOG_WARN(LOG_MAIN, "config: unknown key '%s' (--set); ignored", key);
+}
+
 /* Builds a configuration from the file plus the overrides; 0 or a negative error. */
 static int main_load(struct main_state *st, struct config **out)
 {
@@ -114,6 +138,7 @@ static int main_load(struct main_state *st, struct config **out)
 		return rc;
 	}
 	main_apply_log(cfg);
+	config_each_unknown(cfg, main_key_known, main_warn_key, st);
 	*out = cfg;
 	return 0;
 }
@@ -146,14 +171,89 @@ static int main_signals(int *rd)
 	return 0;
 }
 
+/*
+ * Daemon options may stand anywhere around --fetch/--record: copies argv into out (argc + 1
+ * entries) with the ones after the mode word moved in front of it; *mode gets the mode's
+ * index in out (argc when there is none).
+ */
+static void main_order(int argc, char **argv, char **out, int *mode)
+{
+	int m = argc, n = 0;
+
+	for (int i = 1; i < argc && m == argc; i++)
+		if (strcmp(argv[i], "--fetch") == 0 || strcmp(argv[i], "--record") == 0)
+			m = i;
+	for (int i = 0; i < m; i++)
+		out[n++] = argv[i];
+	for (int i = m + 1; i < argc; i++) {
+		int k = config_arg_count(argv[i]);
+
+		for (int j = 0; j < k && i + j < argc; j++)
+			out[n++] = argv[i + j];
+		i += k ? k - 1 : 0;
+	}
+	*mode = n;
+	for (int i = m; i < argc; i++) {
+		int k = i > m ? config_arg_count(argv[i]) : 0;
+
+		if (k) {
+			i += k - 1;
+			continue;
+		}
+		out[n++] = argv[i];
+	}
+	out[n] = NULL;
+}
+
+/* Keys a diagnostic mode uses: the log settings, tls_verify and ca_file. */
+static int main_mode_key(void *ctx, const char *key, const char *value)
+{
+	static const char *const used[] = {"log_level", "syslog", "tls_verify", "ca_file"};
+
+	UNUSED(value);
+	for (size_t i = 0; i < ARRAY_SIZE(used); i++)
+		if (strcmp(key, used[i]) == 0)
+			return 0;
+	if (strncmp(key, "log_level.", 10) == 0)
+		return 0;
+	fprintf(stderr, "streamingserver: setting '%s' has no effect with %s (see --help)\n", key,
+		(const char *)ctx);
+	return 1;
+}
+
+/* --fetch/--record with the daemon options given around them (and --config's file). */
+static int main_mode(struct main_state *st, int argc, char **argv, int mode, const char *file)
+{
+	struct config *cfg = config_new();
+	int status = 2, bad = 0, rc = 0;
+
+	if (!cfg || config_each(st->overrides, "", main_mode_key, argv[mode])) {
+		config_unref(cfg);
+		return 2;
+	}
+	if (file)
+		rc = config_load_file(cfg, file, &bad);
+	if (rc) {
+		fprintf(stderr, "streamingserver: config file %s: %s\n", file, err_str(rc));
+	} else if (!config_merge(cfg, st->overrides)) {
+		main_apply_log(cfg);
+		cli_set_config(cfg);
+		if (!cli_dispatch(argc, argv, mode, &status))
+			status = 2;
+		cli_set_config(NULL);
+	}
+	config_unref(cfg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct main_state st = {CONFIG_DEFAULT_CONFIG_FILE, 0, NULL};
 	struct config *cfg = NULL;
 	struct ctrl *c = NULL;
 	const char *file = NULL;
-	char err[256];
-	int mode = argc, status, sig_rd = -1, rc;
+	char err[256], **av;
+	int mode = argc, sig_rd = -1, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -165,27 +265,30 @@ int main(int argc, char **argv)
 			main_usage(stdout);
 			return 0;
 		}
-		if (strcmp(argv[i], "--fetch") == 0 || strcmp(argv[i], "--record") == 0) {
-			mode = i;
+		if (strcmp(argv[i], "--fetch") == 0 || strcmp(argv[i], "--record") == 0)
 			break;
-		}
 	}
+	av = calloc((size_t)argc + 1, sizeof(*av));
 	st.overrides = config_new();
-	if (!st.overrides)
+	if (!av || !st.overrides) {
+		free(av);
+		config_unref(st.overrides);
 		return 1;
-	if (config_parse_args(st.overrides, mode - 1, argv + 1, &file, err, sizeof(err))) {
+	}
+	main_order(argc, argv, av, &mode);
+	if (config_parse_args(st.overrides, mode - 1, av + 1, &file, err, sizeof(err))) {
 		fprintf(stderr, "streamingserver: %s\n", err);
 		config_unref(st.overrides);
+		free(av);
 		return 2;
 	}
 	if (mode < argc) {
-		/* Options before the mode still set the log level. */
-		main_apply_log(st.overrides);
+		rc = main_mode(&st, argc, av, mode, file);
 		config_unref(st.overrides);
-		if (cli_dispatch(argc, argv, mode, &status))
-			return status;
-		return 2;
+		free(av);
+		return rc;
 	}
+	free(av);
 	if (file) {
 		st.config_file = file;
 		st.config_explicit = 1;

@@ -1,6 +1,7 @@
 /* `streamingserver --record URL -o DIR ...`: the recorder engine without a client, JSON lines out.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/recorder.h"
 #include "net/http.h"
 
@@ -114,8 +116,28 @@ static int usage(void)
 	return 2;
 }
 
+/* -o DIR with its missing parents (like wget -P); a relative DIR is taken from the cwd.
+ * The missing part may not contain "." or ".." (paths_mkdirs()'s rule). */
+static int make_rec_dir(const char *dir, char *out, size_t cap)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX];
+	int n;
+
+	if (dir[0] == '/') {
+		n = snprintf(abs, sizeof(abs), "%s", dir);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		n = snprintf(abs, sizeof(abs), "%s/%s", cwd, dir);
+	}
+	if (n < 0 || (size_t)n >= sizeof(abs))
+		return -ERR_PATH_DENIED;
+	return paths_mkdirs("/", abs, NULL, out, cap);
+}
+
 int record_main(int argc, char **argv)
 {
+	char dir[PATH_MAX]; /* canonical -o DIR; the events keep the path as given */
 	struct rec_params p;
 	struct rec_hooks h;
 	struct cli cl = {NULL, NULL, REC_AUTO};
@@ -171,6 +193,13 @@ int record_main(int argc, char **argv)
 	if (!p.rec_dir)
 		return usage();
 	cl.rec_dir = p.rec_dir;
+	rc = make_rec_dir(p.rec_dir, dir, sizeof(dir));
+	if (rc) {
+		snprintf(msg, sizeof(msg), "cannot create the directory %s: %s", p.rec_dir,
+			 err_str(rc));
+		print_stop(&cl, rc, msg);
+		return 1;
+	}
 	cl.url = argv[1];
 	/* A file size limit must end in disk_full (EFBIG), not kill the process. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -186,7 +215,9 @@ int record_main(int argc, char **argv)
 	}
 	http_session_opts_init(&o);
 	o.cancel_fd = sfd;
-	o.tls_verify = !insecure;
+	cli_http_opts(&o); /* --set tls_verify=0 / ca_file=F given around --record */
+	if (insecure)
+		o.tls_verify = 0;
 	rc = http_session_new(&o, &http);
 	if (rc < 0) {
 		print_stop(&cl, rc, "The HTTP client could not start.");

@@ -149,6 +149,7 @@ int fetch_main(int argc, char **argv)
 	double secs;
 
 	http_session_opts_init(&so);
+	cli_http_opts(&so); /* --set tls_verify=0 / ca_file=F given around --fetch */
 	http_request_init(&rq, NULL);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

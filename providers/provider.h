@@ -67,11 +67,16 @@ struct provider_ops {
 	/* Optional (NULL: resolve is called again). Fresh URL after 401/403 (expired token). */
 	int (*refresh)(const struct prov_ctx *ctx, const struct start_args *a,
 		       struct resolve_result *r);
+	/* Optional. NULL-terminated names the provider reads as provider.<id>.<name>. */
+	const char *const *config_keys;
 };
 
 /* Provider compiled in with that id, or NULL. */
 const struct provider_ops *provider_find(const char *id);
 /* The n-th compiled-in provider (for listing), or NULL past the end. */
 const struct provider_ops *provider_at(int n);
+/* 1 when key is provider.<id>.<name> of a compiled-in provider listing name in its
+ * config_keys, else 0. */
+int provider_config_key(const char *key);
 
 #endif

@@ -43,6 +43,28 @@ const struct provider_ops *provider_at(int n)
 	return providers[n];
 }
 
+int provider_config_key(const char *key)
+{
+	const char *id, *dot;
+
+	if (strncmp(key, "provider.", 9) != 0)
+		return 0;
+	id = key + 9;
+	dot = strchr(id, '.');
+	if (!dot)
+		return 0;
+	for (size_t i = 0; providers[i]; i++) {
+		const struct provider_ops *p = providers[i];
+
+		if (strlen(p->id) != (size_t)(dot - id) || strncmp(p->id, id, (size_t)(dot - id)))
+			continue;
+		for (size_t k = 0; p->config_keys && p->config_keys[k]; k++)
+			if (strcmp(p->config_keys[k], dot + 1) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 const char *rec_kind_name(enum rec_kind k)
 {
 	switch (k) {

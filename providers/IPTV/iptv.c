@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "core/err.h"
@@ -19,6 +20,15 @@
 #define PROBE_ENOUGH (-ERR__END - 1) /* our own abort code for the body callback */
 #define WIN_MAX ((size_t)CONFIG_PROVIDER_ITEM_MAX_KB * 1024)
 #define ITEM_JSON_MAX (4 * HTTP_URL_MAX + 2 * CONFIG_PROVIDER_NAME_MAX + 512)
+/* While no list is configured: one category with one item telling how to add one. Its url
+ * is no http(s) URL, so starting it is refused (not_found) without any network. */
+#define HINT_URL "iptv:no-list-configured"
+#define HINT_CATEGORY "No IPTV list configured"
+#define HINT_NAME "Add iptv.list.1 = <URL or /path> [name] to " CONFIG_DEFAULT_CONFIG_FILE
+#define HINT_DESC                                                                                  \
+	"IPTV shows M3U lists: add a line iptv.list.1 = <http(s) URL or absolute path> [name] "    \
+	"to " CONFIG_DEFAULT_CONFIG_FILE " (more as iptv.list.2, ...), then reload the "           \
+	"streamingserver service (SIGHUP)."
 
 struct iptv_list {
 	char where[HTTP_URL_MAX]; /* URL or absolute path */
@@ -82,13 +92,26 @@ static int fill_init(struct iptv_fill *f, const struct prov_ctx *ctx)
 	if (ctx->cfg)
 		config_each(ctx->cfg, "iptv.list.", collect, f);
 	for (int i = 0; i < f->nlists; i++) {
+		struct stat st;
+
 		crc = crc32(crc, (const Bytef *)f->lists[i].where, (uInt)strlen(f->lists[i].where));
 		crc = crc32(crc, (const Bytef *)"|", 1);
 		crc = crc32(crc, (const Bytef *)f->lists[i].name,
 			    (uInt)strlen(f->lists[i].name) + 1);
+		/* a list file edited on disk: its size or mtime changes the identity, so the next
+		 * browse (after a SIGHUP or not) rebuilds; URL lists follow the cache TTL */
+		if (f->lists[i].where[0] == '/' && stat(f->lists[i].where, &st) == 0) {
+			long long id[3] = {(long long)st.st_size, (long long)st.st_mtim.tv_sec,
+					   (long long)st.st_mtim.tv_nsec};
+
+			crc = crc32(crc, (const Bytef *)id, (uInt)sizeof(id));
+		}
 	}
 	/* the lists' identity: another set of lists makes the cached catalogue unusable */
-	snprintf(f->src, sizeof(f->src), "iptv:%d:%08lx", f->nlists, crc);
+	if (f->nlists)
+		snprintf(f->src, sizeof(f->src), "iptv:%d:%08lx", f->nlists, crc);
+	else
+		snprintf(f->src, sizeof(f->src), "iptv:hint:1");
 	return 0;
 }
 
@@ -198,12 +221,37 @@ static int on_bytes(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static int fill_hint(struct iptv_fill *f)
+{
+	struct jw w;
+	int rc;
+
+	jw_init(&w, &f->item);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "name", HINT_NAME);
+	jw_kstr(&w, "url", HINT_URL);
+	jw_kstr(&w, "logo", "");
+	jw_kstr(&w, "group", HINT_CATEGORY);
+	jw_kstr(&w, "description", HINT_DESC);
+	jw_obj_end(&w);
+	rc = jw_finish(&w);
+	if (!rc)
+		rc = cat_build_add(f->b, HINT_CATEGORY, strlen(HINT_CATEGORY), HINT_NAME,
+				   strlen(HINT_NAME), (const char *)f->item.p, f->item.len);
+	dbuf_free(&f->item);
+	return rc;
+}
+
 static int fill(void *arg, struct cat_build *b)
 {
 	struct iptv_fill *f = arg;
 	int rc = 0, ok = 0, first_err = 0;
 
 	f->b = b;
+	if (!f->nlists) {
+		dbuf_init(&f->item, ITEM_JSON_MAX);
+		return fill_hint(f);
+	}
 	f->win = malloc(WIN_MAX);
 	dbuf_init(&f->item, ITEM_JSON_MAX);
 	if (!f->win)
@@ -366,6 +414,10 @@ out:
 static int iptv_resolve(const struct prov_ctx *ctx, const struct start_args *a,
 			struct resolve_result *r)
 {
+	if (a->url && strcmp(a->url, HINT_URL) == 0) {
+		LOG_WARN(LOG_PROV, "IPTV: no list is configured; %s", HINT_NAME);
+		return -ERR_NOT_FOUND;
+	}
 	/* any http(s) URL, from a list or not: users play links they have */
 	if (!a->url || !prov_is_http_url(a->url) || strlen(a->url) >= sizeof(r->url)) {
 		LOG_WARN(LOG_PROV, "IPTV: start needs an http(s) URL");

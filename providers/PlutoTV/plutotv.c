@@ -279,4 +279,5 @@ const struct provider_ops plutotv_ops = {
 	.resolve = pluto_resolve,
 	/* new device and session ids are what an expired stitcher session needs */
 	.refresh = pluto_resolve,
+	.config_keys = (const char *const[]){"api_url", "stitcher_url", NULL},
 };

@@ -228,4 +228,5 @@ const struct provider_ops samsungtv_ops = {
 	.list_items = samsung_items,
 	.resolve = samsung_resolve,
 	.refresh = NULL, /* the redirector URL carries no token: resolving again is enough */
+	.config_keys = (const char *const[]){"url", "region", "stream_url", NULL},
 };

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "providers/provider.h"
 
 static void test_parse_file_syntax(void **state)
 {
@@ -209,6 +210,99 @@ static void test_args_errors(void **state)
 	config_unref(ov);
 }
 
+struct unknown_seen {
+	int n;
+	char key[4][64];
+	int line[4];
+};
+
+static void note_unknown(void *ctx, const char *key, int line)
+{
+	struct unknown_seen *u = ctx;
+
+	assert_true(u->n < 4);
+	snprintf(u->key[u->n], sizeof(u->key[0]), "%s", key);
+	u->line[u->n++] = line;
+}
+
+static int known_or_provider(const char *key)
+{
+	return config_key_known(key) || provider_config_key(key);
+}
+
+static void test_unknown_keys_with_origin(void **state)
+{
+	static const char text[] = "# comment\n"
+				   "listen = 127.0.0.1\n"
+				   "prot = 5000\n"
+				   "log_level.http = debug\n"
+				   "iptv.list.1 = /x.m3u\n"
+				   "\n"
+				   "provider.cache_ttl = 60\n"
+				   "provider.PlutoTV.api_url = http://x/\n"
+				   "provider.PlutoTV.apiurl = http://x/\n"
+				   "provider.Nobody.url = http://x/\n"
+				   "tls_verify = yes\n";
+	char *argv[] = {"--set", "tls_verfy=0", "--set", "prot=5001", "--port", "1"};
+	struct config *c = config_new(), *ov = config_new();
+	struct unknown_seen u = {0};
+	const char *cf = NULL;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(config_parse(c, text, sizeof(text) - 1, NULL), 0);
+	assert_int_equal(config_parse_args(ov, (int)ARRAY_SIZE(argv), argv, &cf, err, sizeof(err)),
+			 0);
+	/* the command line wins, and so does its origin: prot now comes from --set */
+	assert_int_equal(config_merge(c, ov), 0);
+	assert_int_equal(config_each_unknown(c, known_or_provider, note_unknown, &u), 4);
+	assert_string_equal(u.key[0], "prot");
+	assert_int_equal(u.line[0], 0);
+	assert_string_equal(u.key[1], "provider.PlutoTV.apiurl");
+	assert_int_equal(u.line[1], 9);
+	assert_string_equal(u.key[2], "provider.Nobody.url");
+	assert_int_equal(u.line[2], 10);
+	assert_string_equal(u.key[3], "tls_verfy");
+	assert_int_equal(u.line[3], 0);
+	/* without the provider hook every provider.<Id>.<name> key is unknown */
+	assert_int_equal(config_each_unknown(c, config_key_known, NULL, NULL), 5);
+	config_unref(c);
+	config_unref(ov);
+}
+
+static void test_known_keys(void **state)
+{
+	(void)state;
+	assert_true(config_key_known("listen"));
+	assert_true(config_key_known("test_hooks"));
+	assert_true(config_key_known("log_level.tls"));
+	assert_true(config_key_known("iptv.list.12"));
+	assert_false(config_key_known("log_level."));
+	assert_false(config_key_known("iptv.list."));
+	assert_false(config_key_known("iptv.lists.1"));
+	assert_false(config_key_known("listen2"));
+	assert_true(provider_config_key("provider.SamsungTV.region"));
+	assert_false(provider_config_key("provider.SamsungTV"));
+	assert_false(provider_config_key("provider.SamsungTV.regio"));
+	assert_false(provider_config_key("provider.samsungtv.region"));
+	assert_false(provider_config_key("provider.IPTV.url"));
+}
+
+static void test_arg_count(void **state)
+{
+	(void)state;
+	assert_int_equal(config_arg_count("--set"), 2);
+	assert_int_equal(config_arg_count("--set=tls_verify=0"), 1);
+	assert_int_equal(config_arg_count("--syslog"), 1);
+	assert_int_equal(config_arg_count("--config"), 2);
+	assert_int_equal(config_arg_count("--port=5"), 1);
+	assert_int_equal(config_arg_count("--data-dir"), 2);
+	assert_int_equal(config_arg_count("-o"), 0);
+	assert_int_equal(config_arg_count("--quality"), 0);
+	assert_int_equal(config_arg_count("--setx"), 0);
+	assert_int_equal(config_arg_count("http://x/--set"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +314,9 @@ int main(void)
 		cmocka_unit_test(test_refcount),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_args_errors),
+		cmocka_unit_test(test_unknown_keys_with_origin),
+		cmocka_unit_test(test_known_keys),
+		cmocka_unit_test(test_arg_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

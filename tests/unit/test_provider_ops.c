@@ -525,9 +525,19 @@ static void test_iptv_without_lists(void **state)
 	const struct provider_ops *ops = provider_find("IPTV");
 	struct jr r;
 
+	struct resolve_result res;
+
 	(void)state;
+	/* one hint category whose single item tells how to add a list, without any request */
 	assert_int_equal(list(ops, NULL, &r), 0);
-	assert_int_equal(r.t[0].size, 0);
+	assert_int_equal(r.t[0].size, 1);
+	assert_string_equal(str_at(&r, 0, "name"), "No IPTV list configured");
+	assert_int_equal(list(ops, "No IPTV list configured", &r), 0);
+	assert_int_equal(r.t[0].size, 1);
+	assert_non_null(strstr(str_at(&r, 0, "name"), "iptv.list.1 = "));
+	assert_non_null(strstr(str_at(&r, 0, "name"), CONFIG_DEFAULT_CONFIG_FILE));
+	/* its url starts nothing: refused before any network */
+	assert_int_equal(resolve(ops, str_at(&r, 0, "url"), 1, &res), -ERR_NOT_FOUND);
 	assert_int_equal(list(ops, "Anything", &r), 0);
 	assert_int_equal(r.t[0].size, 0);
 	assert_int_equal(requests, 0);
