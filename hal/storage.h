@@ -2,7 +2,7 @@
 #ifndef SS_HAL_STORAGE_H
 #define SS_HAL_STORAGE_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #define TS_PACKET 188
 

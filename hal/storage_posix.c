@@ -5,8 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "hal/storage.h"
 
 int64_t hal_now_ms(void)

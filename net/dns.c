@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/dns.h"
 
 /* Shared by the caller and the helper; whoever drops the last reference frees it. */

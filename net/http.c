@@ -15,8 +15,8 @@
 #define ZLIB_CONST /* next_in is const: no cast needed to feed it our const bytes */
 #include <zlib.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/cookie.h"
 #include "net/dns.h"
 #include "net/http.h"

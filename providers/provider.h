@@ -2,9 +2,9 @@
 #ifndef SS_PROVIDER_H
 #define SS_PROVIDER_H
 
-#include "core/common.h"
-#include "core/config.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/config.h"
+#include "core/base/json.h"
 #include "net/http.h"
 
 /* Which recorder a resolved stream needs. */
@@ -50,7 +50,7 @@ struct resolve_result {
 /*
  * One table per provider. All callbacks run on a worker thread, never the control thread;
  * they must honour ctx->cancel_fd (through the http session) and never touch client sockets.
- * Return 0 or a negative error (core/err.h); the control layer turns it into the reply.
+ * Return 0 or a negative error (core/base/err.h); the control layer turns it into the reply.
  */
 struct provider_ops {
 	const char *id; /* provider_id, matches the providers/<id>/ directory */

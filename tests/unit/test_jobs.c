@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/jobs.h"
-#include "core/loop.h"
+#include "core/base/err.h"
+#include "core/ctrl/jobs.h"
+#include "core/ctrl/loop.h"
 
 struct t {
 	struct loop *l;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/json.h"
+#include "core/base/err.h"
+#include "core/base/json.h"
 
 static const char *write_doc(struct dbuf *b, void (*fn)(struct jw *))
 {

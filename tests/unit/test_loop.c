@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/loop.h"
+#include "core/base/err.h"
+#include "core/ctrl/loop.h"
 
 struct rec {
 	int reads;
