@@ -26,6 +26,7 @@ case $SS_CACHE in /*) ;; *) SS_CACHE=$PWD/$SS_CACHE ;; esac # musl-gcc.specs hol
 ARCHES="x86_64 mipsel armhf aarch64"
 SRC_PKGS="musl mbedtls bearssl zlib"
 J=$(nproc 2>/dev/null || echo 2)
+JA=$J # make jobs inside one arch build (cmd_sysroots lowers it while building all four)
 
 PKGS_HOST="gcc make file python3 python3-kconfiglib dpkg-dev libjsmn-dev zlib1g-dev linux-libc-dev"
 PKGS_ALL="$PKGS_HOST gcc-mipsel-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
@@ -79,10 +80,10 @@ cmd_packages() { # $1 host|all
 }
 
 # deb-src entries, needed by `apt-get source`: mirror debian.sources with Types: deb-src.
-# Also fills SRC_VERSIONS (see src_versions), which doubles as the "deb-src works" test.
+# Also fills SRC_LISTED (see src_listed), which doubles as the "deb-src works" test.
 ensure_debsrc() {
-	src_versions
-	[ -z "$SRC_VERSIONS" ] || return 0
+	src_listed
+	[ -z "$SRC_LISTED" ] || return 0
 	local f=/etc/apt/sources.list.d/debian-src.sources
 	if [ "$(id -u)" != 0 ]; then
 		echo "bootstrap: apt has no deb-src entries; as root run:" >&2
@@ -97,24 +98,130 @@ ensure_debsrc() {
 		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources
 	} >"$f"
 	apt-get update -q >&2
-	src_versions
-	[ -n "$SRC_VERSIONS" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
+	SRC_LISTED=""
+	src_listed
+	[ -n "$SRC_LISTED" ] || die "deb-src enabled but 'apt-cache showsrc musl' is still empty"
 }
 
-SRC_VERSIONS="" # "pkg version" lines, filled once per run by src_versions
-src_versions() { # highest version apt knows of each of $SRC_PKGS (one apt-cache call)
-	[ -z "$SRC_VERSIONS" ] || return 0
+# ------------------------------------------------------------------ source packages
+# apt's index can list a version whose files a mirror does not (or no longer, or not yet)
+# serve: a security update listed in bookworm-security but answered 404, say. So each source
+# package is tried from the highest listed version down until one downloads completely
+# (apt-get source verifies the checksums); the sysroot key records the version really used.
+SRC_LISTED=""  # "pkg version" lines from one apt-cache call (src_listed)
+SRC_CHOSEN=""  # "pkg version dir" lines, one per $SRC_PKGS (resolve_sources)
+SRC_FAILED=""  # "pkg version<TAB>reason" lines: versions that failed in this run
+# Versions that failed are also kept in $SS_BOOTSTRAP_RUN when the caller sets it (tests/run.sh
+# does), so later invocations of the same run do not try them again either.
+
+src_listed() { # every "pkg version" apt lists for $SRC_PKGS (one apt-cache call per run)
+	[ -z "$SRC_LISTED" ] || return 0
 	# shellcheck disable=SC2086
-	SRC_VERSIONS=$(apt-cache showsrc --only-source $SRC_PKGS 2>/dev/null |
-		awk '/^Package:/ { p = $2 } /^Version:/ { print p, $2 }' | sort -u | {
-			last="" best=""
-			while read -r p v; do
-				if [ "$p" = "$last" ] && dpkg --compare-versions "$v" le "$best"; then continue; fi
-				[ "$p" = "$last" ] || [ -z "$last" ] || echo "$last $best"
-				last=$p best=$v
-			done
-			[ -z "$last" ] || echo "$last $best"
-		})
+	SRC_LISTED=$(apt-cache showsrc --only-source $SRC_PKGS 2>/dev/null |
+		awk '/^Package:/ { p = $2 } /^Version:/ { print p, $2 }' | sort -u)
+}
+
+versions_desc() { # $1 package -> the versions apt lists for it, highest first (dpkg order)
+	local -a v
+	local i j t
+	mapfile -t v < <(awk -v p="$1" '$1 == p { print $2 }' <<<"$SRC_LISTED")
+	for ((i = 0; i < ${#v[@]}; i++)); do
+		for ((j = i + 1; j < ${#v[@]}; j++)); do
+			if dpkg --compare-versions "${v[j]}" gt "${v[i]}"; then
+				t=${v[i]} v[i]=${v[j]} v[j]=$t
+			fi
+		done
+	done
+	[ ${#v[@]} -eq 0 ] || printf '%s\n' "${v[@]}"
+}
+
+failed_before() { # $1 pkg $2 version -> prints the reason and returns 0 when it failed this run
+	local line
+	line=$({
+		printf '%s\n' "$SRC_FAILED"
+		[ -z "${SS_BOOTSTRAP_RUN:-}" ] || cat "$SS_BOOTSTRAP_RUN" 2>/dev/null
+	} | awk -F '\t' -v k="$1 $2" '$1 == k { print $2; exit }')
+	[ -n "$line" ] && echo "$line"
+}
+
+why_failed() { # $1 apt-get output, $2 package -> one short line: the first error, URLs cut to file names
+	local w
+	w=$({ grep -m1 '^E: Failed to fetch' "$1" || grep -m1 '^E:' "$1" || grep -m1 -i 'error' "$1"; } |
+		sed -E 's#[a-z]+://[^ ]*/([^/ ]+)#\1#g; s/ *\[IP: [^]]*\]//; s/^E: *//; s/  +/ /g')
+	echo "${w:-apt-get source failed (see $SS_CACHE/log/src-$2.log)}"
+}
+
+SRC_DIR="" SRC_WHY=""
+fetch_src() { # $1 package $2 version: 0 with SRC_DIR set to the tree, or 1 with SRC_WHY
+	local pkg=$1 ver=$2 d="$SS_CACHE/src/${1}_${2#*:}" log="$SS_CACHE/log/src-$1.log" tmp out
+	SRC_DIR="" SRC_WHY=""
+	mkdir -p "$SS_CACHE/lock" "$SS_CACHE/log" "$SS_CACHE/src"
+	exec 8>"$SS_CACHE/lock/src.lock"
+	flock 8
+	if [ ! -f "$d/.done" ]; then
+		tmp="$d.part.$$" out=$(mktemp)
+		rm -rf "$tmp" && mkdir -p "$tmp"
+		echo "=== $(date +%T) apt-get source $pkg=$ver" >>"$log"
+		if (cd "$tmp" && apt-get source -q -o APT::Sandbox::User=root "$pkg=$ver") >"$out" 2>&1 &&
+			[ -n "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d)" ]; then
+			rm -rf "$d" && mv "$tmp" "$d" && touch "$d/.done"
+		else
+			SRC_WHY=$(why_failed "$out" "$pkg")
+			rm -rf "$tmp"
+		fi
+		cat "$out" >>"$log"
+		rm -f "$out"
+	fi
+	exec 8>&-
+	[ -z "$SRC_WHY" ] || return 1
+	SRC_DIR=$(find "$d" -mindepth 1 -maxdepth 1 -type d | head -1)
+	[ -n "$SRC_DIR" ] || { SRC_WHY="no source tree in $d"; return 1; }
+}
+
+SRC_VER=""
+resolve_src() { # $1 package: the highest listed version that downloads (SRC_VER, SRC_DIR)
+	local pkg=$1 v why tried="" skipped=""
+	src_listed
+	for v in $(versions_desc "$pkg"); do
+		if why=$(failed_before "$pkg" "$v"); then
+			tried+="  $pkg $v: $why (failed earlier in this run, not tried again)"$'\n'
+			skipped+=" $v ($why)"
+			continue
+		fi
+		if fetch_src "$pkg" "$v"; then
+			SRC_VER=$v
+			if [ -n "$skipped" ]; then
+				note "source $pkg: using $v; skipped higher:$skipped"
+			fi
+			echo "$(date +%T) $pkg $v used${skipped:+; skipped:$skipped}" >>"$SS_CACHE/log/src.log"
+			return 0
+		fi
+		note "source $pkg $v: $SRC_WHY; trying the next lower version"
+		SRC_FAILED+="$pkg $v"$'\t'"$SRC_WHY"$'\n'
+		[ -z "${SS_BOOTSTRAP_RUN:-}" ] || printf '%s %s\t%s\n' "$pkg" "$v" "$SRC_WHY" >>"$SS_BOOTSTRAP_RUN"
+		tried+="  $pkg $v: $SRC_WHY"$'\n'
+		skipped+=" $v ($SRC_WHY)"
+	done
+	[ -n "$tried" ] || die "apt lists no source package '$pkg' (deb-src entries missing?); run: apt-get update"
+	printf 'bootstrap: no listed version of source package %s could be downloaded; tried:\n%s' \
+		"$pkg" "$tried" >&2
+	echo "bootstrap: check the network and the deb-src entries, then retry:" >&2
+	echo "  apt-get update && toolchain/bootstrap.sh sysroots" >&2
+	exit 1
+}
+
+resolve_sources() { # every $SRC_PKGS package once per run -> SRC_CHOSEN
+	[ -z "$SRC_CHOSEN" ] || return 0
+	local p
+	ensure_debsrc
+	for p in $SRC_PKGS; do
+		resolve_src "$p"
+		SRC_CHOSEN+="$p $SRC_VER $SRC_DIR"$'\n'
+	done
+}
+
+src_field() { # $1 package $2 field (2 version, 3 dir) of SRC_CHOSEN
+	awk -v p="$1" -v f="$2" '$1 == p { print $f }' <<<"$SRC_CHOSEN"
 }
 
 # ------------------------------------------------------------------ sysroots
@@ -170,27 +277,6 @@ run_logged() { # $1 log file, $2 step name, rest: command
 	echo "=== $step took $((SECONDS - t0)) s" >>"$log"
 }
 
-fetch_src() { # $1 package $2 version -> prints the extracted source dir
-	local pkg=$1 ver=$2 d="$SS_CACHE/src/${1}_${2#*:}"
-	if [ ! -f "$d/.done" ]; then
-		mkdir -p "$SS_CACHE/lock" "$SS_CACHE/log"
-		(
-			flock 8
-			if [ ! -f "$d/.done" ]; then
-				rm -rf "$d" && mkdir -p "$d"
-				cd "$d"
-				run_logged "$SS_CACHE/log/src-$pkg.log" "apt-get source $pkg=$ver" \
-					apt-get source -q -o APT::Sandbox::User=root "$pkg=$ver"
-				touch .done
-			fi
-		) 8>"$SS_CACHE/lock/src.lock"
-	fi
-	local s
-	s=$(find "$d" -mindepth 1 -maxdepth 1 -type d | head -1)
-	[ -n "$s" ] || die "no source tree in $d"
-	echo "$s"
-}
-
 build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	local A=$1 S=$2 key=$3
 	local T CC AF CFL B LOG
@@ -205,11 +291,13 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	[ -d "$(kinc_dir_of "$A")/asm" ] || [ "$A" = x86_64 ] ||
 		die "kernel headers for $A missing; run: toolchain/bootstrap.sh packages all"
 
-	local musl mbed bear zlib
-	musl=$(fetch_src musl "$(sed -n 's/^musl //p' <<<"$key")")
-	mbed=$(fetch_src mbedtls "$(sed -n 's/^mbedtls //p' <<<"$key")")
-	bear=$(fetch_src bearssl "$(sed -n 's/^bearssl //p' <<<"$key")")
-	zlib=$(fetch_src zlib "$(sed -n 's/^zlib //p' <<<"$key")")
+	local musl mbed bear zlib # the trees resolve_sources fetched (their versions are in $key)
+	musl=$(src_field musl 3)
+	mbed=$(src_field mbedtls 3)
+	bear=$(src_field bearssl 3)
+	zlib=$(src_field zlib 3)
+	[ -d "$musl" ] && [ -d "$mbed" ] && [ -d "$bear" ] && [ -d "$zlib" ] ||
+		die "sysroot $A: source trees missing (resolve_sources not run?)"
 
 	note "building sysroot $A in $S (log: $LOG)"
 	: >"$LOG"
@@ -220,7 +308,7 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	mkdir -p "$B/musl"
 	(cd "$B/musl" && run_logged "$LOG" "musl configure" "$musl/configure" --target="$T" \
 		CROSS_COMPILE="$T-" --prefix="$S" --disable-shared --enable-wrapper=gcc CFLAGS="$CFL")
-	run_logged "$LOG" "musl make" make -C "$B/musl" -j"$J"
+	run_logged "$LOG" "musl make" make -C "$B/musl" -j"$JA"
 	run_logged "$LOG" "musl install" make -C "$B/musl" install
 	[ -f "$S/lib/musl-gcc.specs" ] || die "musl did not install musl-gcc.specs (see $LOG)"
 
@@ -243,7 +331,7 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	# headers sees the same configuration without -D flags
 	cp -a "$mbed" "$B/mbedtls"
 	cp "$HERE/mbedtls-config.h" "$B/mbedtls/include/mbedtls/config.h"
-	run_logged "$LOG" "mbedtls" make -C "$B/mbedtls/library" -j"$J" CC="$CC" AR="$T-ar" \
+	run_logged "$LOG" "mbedtls" make -C "$B/mbedtls/library" -j"$JA" CC="$CC" AR="$T-ar" \
 		CFLAGS="$CFL" static
 	run_logged "$LOG" "mbedtls entropy" $CC $CFL -Wall -Wextra -Werror -I"$B/mbedtls/include" \
 		-c -o "$B/mbedtls/library/ss_entropy.o" "$HERE/mbedtls-entropy.c"
@@ -254,7 +342,7 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 
 	# BearSSL (the +dfsg tarball keeps the generated T0 sources)
 	cp -a "$bear" "$B/bearssl"
-	run_logged "$LOG" "bearssl" make -C "$B/bearssl" -j"$J" lib CC="$CC" AR="$T-ar" \
+	run_logged "$LOG" "bearssl" make -C "$B/bearssl" -j"$JA" lib CC="$CC" AR="$T-ar" \
 		CFLAGS="-W -Wall $CFL"
 	cp "$B/bearssl"/inc/*.h "$S/include/"
 	cp "$B/bearssl/build/libbearssl.a" "$S/lib/"
@@ -263,7 +351,7 @@ build_sysroot() { # $1 arch $2 versioned dir $3 key text
 	cp -a "$zlib" "$B/zlib"
 	(cd "$B/zlib" && run_logged "$LOG" "zlib configure" env CHOST="$T" CC="$CC" CFLAGS="$CFL" \
 		AR="$T-ar" RANLIB="$T-ranlib" ./configure --static --prefix="$S")
-	run_logged "$LOG" "zlib" make -C "$B/zlib" -j"$J" libz.a
+	run_logged "$LOG" "zlib" make -C "$B/zlib" -j"$JA" libz.a
 	cp "$B/zlib"/{zlib.h,zconf.h} "$S/include/"
 	cp "$B/zlib/libz.a" "$S/lib/"
 
@@ -312,14 +400,11 @@ C
 	rm -rf "$t"
 }
 
-current_key() { # $1 arch $2 script hash -> key text (asks apt for the source versions)
-	local p v
-	src_versions
+current_key() { # $1 arch $2 script hash -> key text: the source versions resolve_sources chose
+	local p
 	echo "arch $1"
 	for p in $SRC_PKGS; do
-		v=$(awk -v p="$p" '$1 == p { print $2 }' <<<"$SRC_VERSIONS")
-		[ -n "$v" ] || die "apt knows no source package '$p'"
-		echo "$p $v"
+		echo "$p $(src_field "$p" 2)"
 	done
 	echo "script $2"
 }
@@ -353,7 +438,7 @@ ensure_sysroot() { # $1 arch $2 recheck(0|1)
 			return 0
 		fi
 	fi
-	ensure_debsrc
+	resolve_sources
 	local key id S
 	key=$(current_key "$A" "$H")
 	id=$(printf '%s\n' "$key" | sha256sum | cut -c1-12)
@@ -368,12 +453,33 @@ ensure_sysroot() { # $1 arch $2 recheck(0|1)
 	echo "$S"
 }
 
-cmd_sysroots() {
-	local A
+cmd_sysroots() { # all four at once: a cold set-up costs about the longest arch, not the sum
+	local A pid rc failed="" t0=$SECONDS
+	local -A pids=()
+	mkdir -p "$SS_CACHE/log"
+	resolve_sources # once, before the jobs: each version is tried at most once per run
+	# About one compiler job per core in all: the arches share the cores, and their serial
+	# steps (configure, archive, copy) overlap with the others' compiles.
+	JA=$(((J + 3) / 4))
 	for A in $ARCHES; do
-		ensure_sysroot "$A" 1 >/dev/null
-		echo "sysroot $A: $(readlink -f "$SS_CACHE/sysroot/$A")"
+		(
+			set -o pipefail
+			ensure_sysroot "$A" 1 2>&1 >/dev/null | sed -u "s/^/[$A] /" >&2
+		) &
+		pids[$A]=$!
 	done
+	for A in $ARCHES; do
+		pid=${pids[$A]}
+		rc=0
+		wait "$pid" || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			failed+=" $A"
+		else
+			echo "sysroot $A: $(readlink -f "$SS_CACHE/sysroot/$A")"
+		fi
+	done
+	[ -z "$failed" ] || die "sysroot build failed for:$failed (logs: $SS_CACHE/log/sysroot-<arch>.log)"
+	note "sysroots ready in $((SECONDS - t0)) s"
 	prune_old
 }
 
