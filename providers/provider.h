@@ -5,19 +5,8 @@
 #include "core/base/common.h"
 #include "core/base/config.h"
 #include "core/base/json.h"
+#include "core/base/stream.h"
 #include "net/http.h"
-
-/* Which recorder a resolved stream needs. */
-enum rec_kind {
-	REC_AUTO = 0,  /* probe the URL: HLS master/media playlist, MP4, raw TS */
-	REC_HLS_LIVE,  /* "hls_live": live HLS, sections follow until stop */
-	REC_HLS_BASIC, /* "hls_basic": HLS VOD, ends with stop/complete */
-	REC_HLS_M4S,   /* "hls_m4s": HLS with fMP4 segments */
-	REC_MP4,       /* "mp4": progressive download */
-};
-
-/* Protocol name of a recorder kind ("hls_live", ...; "unknown" for REC_AUTO). */
-const char *rec_kind_name(enum rec_kind k);
 
 /* What a provider's callbacks may use. Everything is owned by the caller. */
 struct prov_ctx {
@@ -35,16 +24,6 @@ struct start_args {
 	int show_ads;	     /* default 1 */
 	int av1;	     /* default 0 */
 	int buffering;	     /* segments before the start broadcast, >= 1 */
-};
-
-#define RESOLVE_HEADERS_MAX 8
-
-struct resolve_result {
-	char url[HTTP_URL_MAX]; /* stream URL to record */
-	enum rec_kind kind;	/* REC_AUTO lets the recorder probe */
-	/* Extra request headers for every request of the recording ("Name: value"). */
-	char headers[RESOLVE_HEADERS_MAX][256];
-	int n_headers;
 };
 
 /*

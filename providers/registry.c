@@ -42,20 +42,3 @@ const struct provider_ops *provider_at(int n)
 		return NULL;
 	return providers[n];
 }
-
-const char *rec_kind_name(enum rec_kind k)
-{
-	switch (k) {
-	case REC_HLS_LIVE:
-		return "hls_live";
-	case REC_HLS_BASIC:
-		return "hls_basic";
-	case REC_HLS_M4S:
-		return "hls_m4s";
-	case REC_MP4:
-		return "mp4";
-	case REC_AUTO:
-		break;
-	}
-	return "unknown";
-}

@@ -10,6 +10,8 @@
 #include "core/rec/rec_priv.h"
 #include "core/rec/rec_util.h"
 
+_Static_assert(STREAM_URL_MAX == HTTP_URL_MAX, "resolve_result.url holds any HTTP URL");
+
 int rec_fail(struct rec_ctx *c, int rc, const char *fmt, ...)
 {
 	va_list ap;

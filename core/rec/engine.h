@@ -3,7 +3,8 @@
 #define SS_RECORDER_H
 
 #include "core/base/common.h"
-#include "providers/provider.h"
+#include "core/base/stream.h"
+#include "net/http.h"
 
 enum rec_ev_type {
 	REC_EV_SECTION, /* a section file may be played: broadcast "start" */
