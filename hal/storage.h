@@ -42,7 +42,4 @@ struct storage_ops {
 /* The POSIX backend (hal/storage_posix.c). */
 extern const struct storage_ops storage_posix_ops;
 
-/* Monotonic clock in milliseconds (shared by the HAL and the recorders). */
-int64_t hal_now_ms(void);
-
 #endif

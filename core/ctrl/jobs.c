@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/err.h"
 #include "core/ctrl/jobs.h"
 #include "core/base/log.h"
@@ -331,11 +332,11 @@ int job_post(struct job *j, int type, uint8_t *frame, size_t len)
 
 int job_sleep(struct job *j, int ms)
 {
-	int64_t end = loop_now_ms() + ms;
+	int64_t end = mono_ms() + ms;
 
 	for (;;) {
 		struct pollfd p = {.fd = j->cancel_rd, .events = POLLIN};
-		int64_t left = end - loop_now_ms();
+		int64_t left = end - mono_ms();
 		int r;
 
 		if (left <= 0)

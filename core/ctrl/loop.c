@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/err.h"
 #include "core/ctrl/loop.h"
 
@@ -40,14 +40,6 @@ struct loop {
 	loop_wake_fn on_wake;
 	void *wake_ctx;
 };
-
-int64_t loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct loop *loop_new(int max_fds, int max_timers, loop_wake_fn on_wake, void *wake_ctx)
 {
@@ -156,7 +148,7 @@ int loop_timer_add(struct loop *l, long ms, loop_timer_fn fn, void *ctx)
 		t->id = l->next_timer_id;
 		l->next_timer_id = l->next_timer_id == INT32_MAX ? 1 : l->next_timer_id + 1;
 		t->fire = 0;
-		t->due = loop_now_ms() + (ms > 0 ? ms : 0);
+		t->due = mono_ms() + (ms > 0 ? ms : 0);
 		t->fn = fn;
 		t->ctx = ctx;
 		return t->id;
@@ -191,7 +183,7 @@ void loop_stop(struct loop *l)
 
 static int loop_timeout(struct loop *l, int max_wait_ms)
 {
-	int64_t now = loop_now_ms();
+	int64_t now = mono_ms();
 	int64_t wait = max_wait_ms;
 
 	for (int i = 0; i < l->max_timers; i++) {
@@ -210,7 +202,7 @@ static int loop_timeout(struct loop *l, int max_wait_ms)
 
 static void loop_fire_timers(struct loop *l)
 {
-	int64_t now = loop_now_ms();
+	int64_t now = mono_ms();
 
 	/* Mark first: a timer armed by a callback (even with 0 ms) waits for the next round. */
 	for (int i = 0; i < l->max_timers; i++)

@@ -48,7 +48,4 @@ int loop_run(struct loop *l);
 /* Makes loop_run() return after the current round. */
 void loop_stop(struct loop *l);
 
-/* Monotonic clock in milliseconds. */
-int64_t loop_now_ms(void);
-
 #endif

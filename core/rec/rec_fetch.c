@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/err.h"
 #include "core/base/log.h"
 #include "core/rec/rec_fetch.h"
@@ -92,7 +93,7 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 	int rc = 0;
 
 	pthread_mutex_lock(&f->mu);
-	s->last_byte_ms = hal_now_ms();
+	s->last_byte_ms = mono_ms();
 	/* A retry without Range starts at byte 0 again: skip what the reader already has. */
 	if (s->received < already) {
 		size_t k = (size_t)MIN((int64_t)n, already - s->received);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/clock.h"
 #include "core/rec/aes128.h"
 #include "core/base/err.h"
 #include "core/hls/m3u8.h"
@@ -120,7 +121,7 @@ static int fetch_playlist(struct hls *s, const char *url, char *final)
 	struct http_response rs;
 	int rc;
 
-	s->t_last_req = hal_now_ms();
+	s->t_last_req = mono_ms();
 	memset(&rs, 0, sizeof(rs));
 	rc = http_get_buf(s->c->http, url, &rs, s->buf, s->cap, &s->len);
 	if (rc == -ERR_TOO_LARGE)
@@ -321,10 +322,10 @@ static int reload(struct hls *s)
 	s->fail_pl = 0;
 	if (last_seq(s) > s->seen_end) {
 		s->seen_end = last_seq(s);
-		s->last_advance = hal_now_ms();
-	} else if (s->live && hal_now_ms() - s->last_advance > 2 * (int64_t)stall_ms(s)) {
+		s->last_advance = mono_ms();
+	} else if (s->live && mono_ms() - s->last_advance > 2 * (int64_t)stall_ms(s)) {
 		return rec_fail(s->c, -ERR_TIMEOUT, "The live playlist has not advanced for %d s.",
-				(int)((hal_now_ms() - s->last_advance) / 1000));
+				(int)((mono_ms() - s->last_advance) / 1000));
 	}
 	h = fnv1a(s->buf, s->len);
 	schedule_reload(s, h != s->pl_hash);
@@ -582,7 +583,7 @@ static int consume(struct hls *s)
 	struct ts_segment_info si;
 	uint8_t key[16], iv[16];
 	unsigned flags;
-	int64_t last_progress = hal_now_ms(), last_cancel_check = last_progress;
+	int64_t last_progress = mono_ms(), last_cancel_check = last_progress;
 	int rc = 0, r;
 
 	if (!d->used && d->seq == s->next_consume) {
@@ -628,7 +629,7 @@ static int consume(struct hls *s)
 			 * remuxer, whole spans at once (only decryption goes through s->dec). */
 			if (d->enc)
 				r = MIN(r, CHUNK);
-			last_progress = hal_now_ms();
+			last_progress = mono_ms();
 			/* A trickling download never times out the wait: look at the cancel fd here
 			 * too. */
 			if (last_progress - last_cancel_check >= 50) {
@@ -662,7 +663,7 @@ static int consume(struct hls *s)
 			}
 			break;
 		} else if (r == -EAGAIN) {
-			int64_t now = hal_now_ms(), lb;
+			int64_t now = mono_ms(), lb;
 
 			if (rec_cancelled(s->c->cancel_fd)) {
 				rc = -ERR_CANCELLED;
@@ -685,7 +686,7 @@ static int consume(struct hls *s)
 		} else {
 			break; /* download failed after its retries */
 		}
-		if (s->live && hal_now_ms() >= s->next_reload && !s->need_refresh) {
+		if (s->live && mono_ms() >= s->next_reload && !s->need_refresh) {
 			rc = reload_during_segment(s);
 			if (rc < 0)
 				goto out;
@@ -823,7 +824,7 @@ static int run(struct hls *s)
 		} else if (!s->live && s->next_consume >= last_seq(s)) {
 			return 0; /* VOD (or a live stream that ended) is complete */
 		} else {
-			int64_t wait = s->next_reload - hal_now_ms();
+			int64_t wait = s->next_reload - mono_ms();
 
 			if (wait > 0 && rec_sleep(s->c->cancel_fd, wait) < 0)
 				return -ERR_CANCELLED;
@@ -853,7 +854,7 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 		rc = -ENOMEM;
 		goto out;
 	}
-	s->t_last_req = hal_now_ms();
+	s->t_last_req = mono_ms();
 	type = m3u8_probe(s->buf, s->len);
 	if (type == M3U8_MASTER) {
 		s->have_master = true;
@@ -892,7 +893,7 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	s->pl_hash = fnv1a(s->buf, s->len);
 	schedule_reload(s, true);
 	s->seen_end = last_seq(s);
-	s->last_advance = hal_now_ms();
+	s->last_advance = mono_ms();
 	s->next_submit = s->next_consume = s->live ? live_start(s) : s->pl->media_sequence;
 	rc = rec_out_init(&s->out, c);
 	if (rc < 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/base/err.h"
 #include "core/base/log.h"
 #include "core/rec/rec_util.h"
@@ -137,15 +138,13 @@ bool rec_cancelled(int cancel_fd)
 int rec_sleep(int cancel_fd, int64_t ms)
 {
 	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
-	struct timespec t0, t;
+	int64_t t0 = mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int64_t left;
 		int r;
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms - (mono_ms() - t0);
 		if (left <= 0)
 			return 0;
 		if (cancel_fd < 0) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/clock.h"
 #include "core/ctrl/ctrl_int.h"
 #include "core/base/err.h"
 #include "core/base/log.h"
@@ -60,11 +61,11 @@ static long test_param_int(const char *url, const char *key, long def)
 /* Waits ms or until fd is readable: 0 after the full wait, 1 when fd became readable. */
 static int test_wait(int fd, long ms)
 {
-	int64_t end = loop_now_ms() + ms;
+	int64_t end = mono_ms() + ms;
 
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int64_t left = end - loop_now_ms();
+		int64_t left = end - mono_ms();
 		int r;
 
 		if (left <= 0)
