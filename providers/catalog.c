@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/base/err.h"
+#include "core/base/utf8.h"
 #include "core/base/log.h"
 #include "providers/catalog.h"
 #include "providers/jscan.h"

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "core/base/err.h"
+#include "core/base/utf8.h"
 #include "providers/putil.h"
 
 int prov_uuid4(char out[PROV_UUID_LEN + 1])

@@ -45,11 +45,6 @@ void jw_kbool(struct jw *w, const char *k, int v);
 /* 0 when everything written so far is complete and valid, else the first error. */
 int jw_finish(struct jw *w);
 
-/* Transliterates UTF-8 to ASCII into out (always NUL-terminated); returns strlen(out). */
-size_t ascii_translit(const char *in, size_t n, char *out, size_t cap);
-/* True when p[0..n) is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-int utf8_valid(const uint8_t *p, size_t n);
-
 /* ---- reader ---------------------------------------------------------------------- */
 
 struct jr {

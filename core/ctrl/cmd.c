@@ -10,6 +10,7 @@
 
 #include "core/ctrl/ctrl_int.h"
 #include "core/base/err.h"
+#include "core/base/utf8.h"
 #include "core/ctrl/frame.h"
 #include "core/base/log.h"
 #include "core/ctrl/paths.h"

@@ -9,6 +9,7 @@
 
 #include "core/base/err.h"
 #include "core/base/json.h"
+#include "core/base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

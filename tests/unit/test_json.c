@@ -8,6 +8,7 @@
 
 #include "core/base/err.h"
 #include "core/base/json.h"
+#include "core/base/utf8.h"
 
 static const char *write_doc(struct dbuf *b, void (*fn)(struct jw *))
 {
