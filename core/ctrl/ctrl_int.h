@@ -1,4 +1,4 @@
-/* Control server internals shared by the transport (ctrl.c) and the commands (ctrl_cmd.c). */
+/* Control server internals shared by the transport (server.c) and the commands (cmd*.c). */
 #ifndef SS_CTRL_INT_H
 #define SS_CTRL_INT_H
 
@@ -71,6 +71,7 @@ struct rec_job {
 };
 
 struct ctrl {
+	const struct ctrl_ops *ops; /* the commands (cmd.c) */
 	struct loop *loop;
 	struct jobs *jobs;
 	struct config *cfg;
@@ -82,6 +83,7 @@ struct ctrl {
 	uint32_t next_id;
 	struct ctrl_client cl[CONFIG_CTRL_MAX_CLIENTS];
 	jsmntok_t toks[CONFIG_JSON_MAX_TOKENS];
+	/* command state (cmd*.c; the transport never reads it) */
 	/* recording state (control thread) */
 	struct rec_job *rec;	/* running recorder job or NULL */
 	enum rec_kind rec_kind; /* from its section events; REC_AUTO until known */
@@ -96,7 +98,8 @@ struct ctrl {
 /* Job event types posted by the recorder job. */
 enum { CTRL_EV_SECTION = 1 }; /* + enum rec_kind * 16 */
 
-/* ---- ctrl.c ---------------------------------------------------------------------- */
+/* ---- server.c: frames and clients
+ * ---------------------------------------------------------------------- */
 
 /* Wraps a frame (malloc'd, ownership taken) in a shared buffer with one reference; NULL on ENOMEM.
  */
@@ -120,26 +123,29 @@ void ctrl_send_error(struct ctrl *c, uint32_t id, int rc, const char *msg);
 /* Sends an error and then closes the connection (after flushing it). */
 void ctrl_client_fail(struct ctrl *c, struct ctrl_client *cl, int rc, const char *msg);
 
-/* ---- ctrl_cmd.c ------------------------------------------------------------------ */
+/* ---- server.c ---------------------------------------------------------------------- */
 
-/* Runs one well-formed request; args is the args object token or -1. */
-void ctrl_cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, const char *cmd,
-		       int args);
-/* recorder_id to put in error replies: the running recorder's kind or "unknown". */
-const char *ctrl_cmd_recorder_id(const struct ctrl *c);
-/* Job callbacks (control thread). */
-void ctrl_cmd_event(void *ctx, int slot, void *arg, struct job_event *ev);
-void ctrl_cmd_done(void *ctx, int slot, void *arg, int rc, int cancelled);
-/* A client went away: forget or cancel its browse requests. */
-void ctrl_cmd_client_gone(struct ctrl *c, uint32_t id);
-/* Shutdown: stops the recording and browse jobs, drops queued requests. */
-void ctrl_cmd_shutdown(struct ctrl *c);
+/*
+ * The commands as the transport sees them, given at creation: server.c never names a
+ * command function, the commands (cmd.c) fill this table. All run on the control thread.
+ */
+struct ctrl_ops {
+	/* One well-formed, authenticated request; args is the args object token or -1. */
+	void (*dispatch)(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
+			 const char *cmd, int args);
+	/* Client id went away: forget or cancel what it asked for. */
+	void (*client_gone)(struct ctrl *c, uint32_t id);
+	/* Job event and job end (the jobs layer's callbacks; ctx is the struct ctrl). */
+	void (*job_event)(void *ctx, int slot, void *arg, struct job_event *ev);
+	void (*job_done)(void *ctx, int slot, void *arg, int rc, int cancelled);
+	/* Shutdown: stop the jobs, drop queued requests (may be called twice). */
+	void (*shutdown)(struct ctrl *c);
+	/* recorder_id to put in error replies: the running recorder's kind or "unknown". */
+	const char *(*recorder_id)(const struct ctrl *c);
+};
 
-/* ---- test provider (core/testhooks/test_provider.c), enabled by config key test_hooks -------- */
-
-extern const struct provider_ops test_provider_ops;
-/* Simulated recorder with recorder_run()'s contract; the url picks the scenario. */
-int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
-		      struct http_session *http, int cancel_fd, char *msg, size_t cap);
+/* ctrl_new() with the command table: binds, listens, creates the loop and the jobs. */
+int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload_ctx,
+		    const struct ctrl_ops *ops, struct ctrl **out);
 
 #endif

@@ -135,7 +135,7 @@ static void ctrl_client_close(struct ctrl *c, struct ctrl_client *cl, const char
 	}
 	cl->qoff = 0;
 	cl->backlog = 0;
-	ctrl_cmd_client_gone(c, id);
+	c->ops->client_gone(c, id);
 }
 
 static void ctrl_client_events(struct ctrl *c, struct ctrl_client *cl)
@@ -264,7 +264,7 @@ void ctrl_send_error(struct ctrl *c, uint32_t id, int rc, const char *msg)
 
 	if (!ctrl_client_get(c, id))
 		return;
-	f = ctrl_error_frame(rc, msg, ctrl_cmd_recorder_id(c), NULL, &len);
+	f = ctrl_error_frame(rc, msg, c->ops->recorder_id(c), NULL, &len);
 	if (f)
 		ctrl_send_frame(c, id, f, len);
 }
@@ -378,7 +378,7 @@ static void ctrl_frame(struct ctrl *c, struct ctrl_client *cl, const struct fram
 		return;
 	}
 	LOG_DBG(LOG_CTRL, "client %s: %s", cl->peer, cmd[0] ? cmd : "(unnamed)");
-	ctrl_cmd_dispatch(c, cl, &r, cmd, args);
+	c->ops->dispatch(c, cl, &r, cmd, args);
 }
 
 static int ctrl_in_resize(struct ctrl_client *cl, size_t cap)
@@ -647,14 +647,15 @@ static void ctrl_signal(struct loop *l, int fd, unsigned revents, void *ctx)
 
 /* ---- lifecycle ------------------------------------------------------------------ */
 
-int ctrl_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload_ctx,
-	     struct ctrl **out)
+int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload_ctx,
+		    const struct ctrl_ops *ops, struct ctrl **out)
 {
 	struct ctrl *c = calloc(1, sizeof(*c));
 	int rc;
 
 	if (!c)
 		return -ENOMEM;
+	c->ops = ops;
 	c->lfd = -1;
 	c->sig_fd = sig_fd;
 	c->cfg = config_ref(cfg);
@@ -675,7 +676,7 @@ int ctrl_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload
 	if (!rc && sig_fd >= 0)
 		rc = loop_add(c->loop, sig_fd, POLLIN, ctrl_signal, c);
 	if (!rc) {
-		c->jobs = jobs_new(c->loop, ctrl_cmd_event, ctrl_cmd_done, c);
+		c->jobs = jobs_new(c->loop, ops->job_event, ops->job_done, c);
 		if (!c->jobs)
 			rc = -ENOMEM;
 	}
@@ -692,7 +693,7 @@ int ctrl_run(struct ctrl *c)
 	int rc = loop_run(c->loop);
 
 	/* Shutdown: the recording is finalised first, then clients see the connection end. */
-	ctrl_cmd_shutdown(c);
+	c->ops->shutdown(c);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++) {
 		struct ctrl_client *cl = &c->cl[i];
 
@@ -708,7 +709,7 @@ void ctrl_free(struct ctrl *c)
 	if (!c)
 		return;
 	if (c->jobs)
-		ctrl_cmd_shutdown(c);
+		c->ops->shutdown(c);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
 		ctrl_client_close(c, &c->cl[i], "server shutting down");
 	if (c->lfd >= 0)

@@ -18,6 +18,7 @@
 
 #include "core/base/clock.h"
 #include "core/ctrl/ctrl_int.h"
+#include "core/testhooks/test_provider.h"
 #include "core/base/err.h"
 #include "core/base/log.h"
 #include "core/ctrl/loop.h"
