@@ -129,8 +129,7 @@ static void cmd_browse_next(struct ctrl *c)
 	}
 }
 
-void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args,
-		       int items)
+void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args, int items)
 {
 	struct browse_req *q;
 	const char *why = NULL;

@@ -18,7 +18,6 @@ struct prov_info {
 	char quality[32];
 };
 
-
 /* ---- cmd.c: shared argument handling ---------------------------------------------- */
 
 /* allowed_roots of the current configuration. */

@@ -7,85 +7,10 @@
 
 #include "core/base/err.h"
 #include "core/base/log.h"
-#include "core/rec/rec_priv.h"
+#include "core/rec/rec_backends.h"
 #include "core/rec/rec_util.h"
 
 _Static_assert(STREAM_URL_MAX == HTTP_URL_MAX, "resolve_result.url holds any HTTP URL");
-
-int rec_fail(struct rec_ctx *c, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	char line[256];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (rc != -ERR_CANCELLED)
-		LOG_ERR(LOG_REC, "%s (%s)", line, err_str(rc));
-	if (c->msg && c->cap && !c->msg[0])
-		snprintf(c->msg, c->cap, "%s", line);
-	return rc;
-}
-
-void rec_note(struct rec_ctx *c, const char *fmt, ...)
-{
-	struct rec_event ev;
-	va_list ap;
-	char line[256];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	LOG_INFO(LOG_REC, "%s", line);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = REC_EV_LOG;
-	ev.kind = c->kind;
-	ev.msg = line;
-	ev.section_index = -1;
-	if (c->h && c->h->event)
-		c->h->event(c->h->ctx, &ev);
-}
-
-int rec_apply_headers(struct rec_ctx *c, struct http_session *s)
-{
-	for (int i = 0; i < c->res.n_headers && i < RESOLVE_HEADERS_MAX; i++) {
-		char name[256];
-		const char *h = c->res.headers[i], *colon = strchr(h, ':');
-		int rc;
-
-		if (!colon || colon == h)
-			continue;
-		memcpy(name, h, (size_t)(colon - h));
-		name[colon - h] = '\0';
-		for (colon++; *colon == ' '; colon++)
-			;
-		rc = http_session_set_header(s, name, colon);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-int rec_refresh(struct rec_ctx *c)
-{
-	struct resolve_result r;
-	int rc;
-
-	if (!c->h || !c->h->refresh)
-		return rec_fail(c, -ERR_FORBIDDEN, "The stream refused access (HTTP 401/403).");
-	if (c->n_refresh >= CONFIG_HLS_MAX_REFRESH)
-		return rec_fail(c, -ERR_FORBIDDEN, "Access refused again after %d re-resolves.",
-				c->n_refresh);
-	c->n_refresh++;
-	r = c->res;
-	rc = c->h->refresh(c->h->ctx, &r);
-	if (rc < 0)
-		return rec_fail(c, rc == -ERR_CANCELLED ? rc : -ERR_FORBIDDEN,
-				"The provider could not renew the stream URL.");
-	c->res = r;
-	rec_note(c, "stream URL renewed after 401/403 (%d)", c->n_refresh);
-	return rec_apply_headers(c, c->http);
-}
 
 enum probe_kind { PROBE_NONE, PROBE_PLAYLIST, PROBE_TS, PROBE_MP4 };
 
@@ -140,6 +65,79 @@ static int probe_body(void *ctx, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* ---- backends ---------------------------------------------------------------------- */
+
+static bool match_playlist(const struct probe *pr)
+{
+	return pr->kind == PROBE_PLAYLIST;
+}
+
+static bool match_ts(const struct probe *pr)
+{
+	return pr->kind == PROBE_TS;
+}
+
+static bool match_mp4(const struct probe *pr)
+{
+	return pr->kind == PROBE_MP4;
+}
+
+/* The playlist buffer is lent to the HLS recorder for its reloads. */
+static int run_hls(struct rec_ctx *c, struct probe *pr, const char *url)
+{
+	return hls_record(c, pr->buf, pr->cap, pr->len, url);
+}
+
+static int run_rawts(struct rec_ctx *c, struct probe *pr, const char *url)
+{
+	free(pr->buf);
+	pr->buf = NULL;
+	return rec_rawts(c, url);
+}
+
+static int run_mp4(struct rec_ctx *c, struct probe *pr, const char *url)
+{
+	free(pr->buf);
+	pr->buf = NULL;
+	if (!IS_ENABLED(CONFIG_REC_MP4))
+		return rec_fail(c, -ERR_UNSUPPORTED, "MP4 recording is not built in.");
+	return rec_mp4(c, url);
+}
+
+/* One recorder backend; the first whose match() accepts the probe records the stream. */
+static const struct rec_backend {
+	/* Kind reported once this backend runs; REC_AUTO: the backend sets it (HLS picks
+	 * hls_live, hls_basic or hls_m4s from the playlist). */
+	enum rec_kind kind;
+	/* Name for logs. */
+	const char *name;
+	/* True when the probed first bytes are this backend's format. */
+	bool (*match)(const struct probe *pr);
+	/* Records from url (the final URL after redirects) until the end, stop or an error;
+	 * owns pr->buf from here (frees it or lends it on). Returns recorder_run()'s codes. */
+	int (*run)(struct rec_ctx *c, struct probe *pr, const char *url);
+} rec_backends[] = {
+	{REC_AUTO, "hls", match_playlist, run_hls},
+	{REC_HLS_LIVE, "rawts", match_ts, run_rawts},
+	{REC_MP4, "mp4", match_mp4, run_mp4},
+};
+
+static int rec_dispatch(struct rec_ctx *c, struct probe *pr, const char *url)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rec_backends); i++) {
+		const struct rec_backend *b = &rec_backends[i];
+
+		if (!b->match(pr))
+			continue;
+		LOG_DBG(LOG_REC, "recorder backend %s", b->name);
+		if (b->kind != REC_AUTO)
+			c->kind = b->kind;
+		return b->run(c, pr, url);
+	}
+	return rec_fail(c, -ERR_UNSUPPORTED,
+			"The stream is neither an HLS playlist, MPEG-TS nor MP4.");
+}
+
 static int probe_and_run(struct rec_ctx *c)
 {
 	struct probe pr = {0};
@@ -178,32 +176,7 @@ static int probe_and_run(struct rec_ctx *c)
 			rc = rec_fail(c, rc, "The stream could not be loaded.");
 			break;
 		}
-		switch (pr.kind) {
-		case PROBE_PLAYLIST:
-			rc = hls_record(c, pr.buf, pr.cap, pr.len,
-					rs.final_url[0] ? rs.final_url : c->res.url);
-			break;
-		case PROBE_TS:
-			free(pr.buf);
-			pr.buf = NULL;
-			c->kind = REC_HLS_LIVE;
-			rc = rec_rawts(c, rs.final_url[0] ? rs.final_url : c->res.url);
-			break;
-		case PROBE_MP4:
-			free(pr.buf);
-			pr.buf = NULL;
-			c->kind = REC_MP4;
-			if (IS_ENABLED(CONFIG_REC_MP4))
-				rc = rec_mp4(c, rs.final_url[0] ? rs.final_url : c->res.url);
-			else
-				rc = rec_fail(c, -ERR_UNSUPPORTED,
-					      "MP4 recording is not built in.");
-			break;
-		default:
-			rc = rec_fail(c, -ERR_UNSUPPORTED,
-				      "The stream is neither an HLS playlist, MPEG-TS nor MP4.");
-			break;
-		}
+		rc = rec_dispatch(c, &pr, rs.final_url[0] ? rs.final_url : c->res.url);
 		break;
 	}
 	free(pr.buf);

@@ -6,7 +6,8 @@
 
 #include "core/base/err.h"
 #include "core/base/log.h"
-#include "core/rec/rec_priv.h"
+#include "core/rec/rec_backends.h"
+#include "core/rec/rec_ctx.h"
 #include "core/rec/rec_util.h"
 #include "core/ts/mp4box.h"
 #include "hal/storage.h"

@@ -2,7 +2,7 @@
 #ifndef SS_REC_OUT_H
 #define SS_REC_OUT_H
 
-#include "core/rec/rec_priv.h"
+#include "core/rec/rec_ctx.h"
 #include "core/ts/remux.h"
 #include "hal/output.h"
 

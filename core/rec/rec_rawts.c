@@ -6,7 +6,8 @@
 #include "core/base/err.h"
 #include "core/base/log.h"
 #include "core/rec/rec_out.h"
-#include "core/rec/rec_priv.h"
+#include "core/rec/rec_backends.h"
+#include "core/rec/rec_ctx.h"
 #include "core/rec/rec_util.h"
 
 #define RAWTS_DONE (-ERR__END - 2) /* callback verdict: requested duration reached */

@@ -1,6 +1,10 @@
-/* Recorder engine internals shared by engine.c, rec_out.c, rec_mp4.c, rec_rawts.c and rec_hls.c. */
-#ifndef SS_REC_PRIV_H
-#define SS_REC_PRIV_H
+/*
+ * One recording's context and the helpers every backend calls (rec_ctx.c). This header sits
+ * below the backends and the engine: it includes only the engine's public types (engine.h),
+ * never the backend table, so backends and engine.c do not include each other.
+ */
+#ifndef SS_REC_CTX_H
+#define SS_REC_CTX_H
 
 #include "core/rec/engine.h"
 #include "net/http.h"
@@ -26,16 +30,5 @@ void rec_note(struct rec_ctx *c, const char *fmt, ...) __attribute__((format(pri
 int rec_refresh(struct rec_ctx *c);
 /* Applies c->res.headers to a session. */
 int rec_apply_headers(struct rec_ctx *c, struct http_session *s);
-
-/*
- * HLS recorder: buf[0..n) is the first playlist, fetched from url (final URL). buf (cap
- * bytes, CONFIG_HLS_PLAYLIST_MAX_KB) is lent for the whole recording: playlist reloads
- * reuse it; the caller frees it afterwards.
- */
-int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char *url);
-/* Raw MPEG-TS over HTTP, recorded as one live section. */
-int rec_rawts(struct rec_ctx *c, const char *url);
-/* Progressive MP4 download to stream_0.mp4. */
-int rec_mp4(struct rec_ctx *c, const char *url);
 
 #endif
