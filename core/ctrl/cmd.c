@@ -187,9 +187,9 @@ int cmd_provider(struct ctrl *c, const struct jr *r, int args, char *id, size_t 
 		*why = "No valid provider.provider_id was given.";
 		return -ERR_UNKNOWN_PROVIDER;
 	}
-	if (config_get_bool(c->cfg, "test_hooks", 0) && strcmp(id, test_provider_ops.id) == 0) {
+	if (config_get_bool(c->cfg, "test_hooks", 0) && test_provider_find(id)) {
 		*is_test = 1;
-		*ops = &test_provider_ops;
+		*ops = test_provider_find(id);
 		return 0;
 	}
 	*ops = provider_find(id);

@@ -162,7 +162,7 @@ static int test_resolve(const struct prov_ctx *ctx, const struct start_args *a,
 	return 0;
 }
 
-const struct provider_ops test_provider_ops = {
+static const struct provider_ops test_provider_ops = {
 	.id = "_test",
 	.list_categories = test_categories,
 	.list_items = test_items,
@@ -234,4 +234,9 @@ cancelled:
 	if (stuck > 0)
 		test_wait(-1, stuck);
 	return -ERR_CANCELLED;
+}
+
+const struct provider_ops *test_provider_find(const char *id)
+{
+	return strcmp(id, test_provider_ops.id) == 0 ? &test_provider_ops : NULL;
 }
