@@ -101,7 +101,7 @@ OBJS     := $(addprefix $(O)/obj/,$(obj-y))
 
 .DEFAULT_GOAL := all
 .PHONY: FORCE all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
-        format-check check tidy clean distclean help menuconfig olddefconfig savedefconfig
+        format-check check check-layers tidy clean distclean help menuconfig olddefconfig savedefconfig
 
 all: $(BIN)
 	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
@@ -229,7 +229,15 @@ CPPCHECK := cppcheck --quiet --error-exitcode=1 --std=c11 -j$(or $(J),2) \
             --enable=warning,portability,performance --inline-suppr \
             --suppressions-list=tests/cppcheck-suppressions -D__GNUC__ \
             -Ibuild/host/include/generated -I.
-check: $(HOST_CFG)
+# Layering: net/, hal/ and providers/ may use core/base/ and nothing else of core/.
+LAYER_SRCS := $(filter net/% hal/% providers/%,$(ALL_C))
+check-layers:
+	$(Q)bad=$$(grep -HnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"core/' $(LAYER_SRCS) | \
+		grep -vE '"core/base/[^/"]+"'); \
+	if [ -n "$$bad" ]; then echo "$$bad"; \
+		echo "check: net/, hal/ and providers/ may include only core/base/ of core/" >&2; \
+		exit 1; fi
+check: $(HOST_CFG) check-layers
 	$(Q)$(CPPCHECK) --platform=unix64 $(filter %.c,$(ALL_C))
 	$(Q)$(CPPCHECK) --platform=unix32 $(filter %.c,$(ALL_C))
 # clang-tidy (.clang-tidy) on the daemon's sources with the host test build's flags; the

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cli.h"
-#include "core/cli_dispatch.h"
-#include "core/common.h"
-#include "core/config.h"
-#include "core/ctrl.h"
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/common.h"
+#include "core/base/config.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
+#include "core/cli/cli.h"
+#include "core/cli/cli_dispatch.h"
+#include "core/ctrl/ctrl.h"
 #include "providers/provider.h"
 
 /* What a reload needs: where the file is and what the command line overrides. */

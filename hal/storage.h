@@ -2,7 +2,7 @@
 #ifndef SS_HAL_STORAGE_H
 #define SS_HAL_STORAGE_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #define TS_PACKET 188
 
@@ -41,8 +41,5 @@ struct storage_ops {
 
 /* The POSIX backend (hal/storage_posix.c). */
 extern const struct storage_ops storage_posix_ops;
-
-/* Monotonic clock in milliseconds (shared by the HAL and the recorders). */
-int64_t hal_now_ms(void);
 
 #endif

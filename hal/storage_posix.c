@@ -2,20 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/clock.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "hal/storage.h"
-
-int64_t hal_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int sp_free_space(const char *path, int64_t *bytes)
 {
@@ -52,7 +44,7 @@ static int sp_open(struct storage_file *f, const char *path)
 
 	f->size = 0;
 	f->since_check = 0;
-	f->last_sync_ms = hal_now_ms();
+	f->last_sync_ms = mono_ms();
 	f->reserve = (int64_t)CONFIG_HAL_FREE_RESERVE_MB << 20;
 	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (f->fd < 0)
@@ -70,7 +62,7 @@ static int sp_sync(struct storage_file *f)
 {
 	if (f->fd < 0)
 		return 0;
-	f->last_sync_ms = hal_now_ms();
+	f->last_sync_ms = mono_ms();
 	if (fdatasync(f->fd) != 0 && errno != EINVAL && errno != EROFS)
 		return -errno;
 	return 0;
@@ -120,7 +112,7 @@ static int sp_write_packets(struct storage_file *f, const uint8_t *p, size_t n)
 	f->size += (int64_t)n;
 	f->since_check += (int64_t)n;
 	if (CONFIG_HAL_FSYNC_INTERVAL_MS > 0 &&
-	    hal_now_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
+	    mono_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
 		return sp_sync(f);
 	return 0;
 }
@@ -154,7 +146,7 @@ static int sp_pwrite(struct storage_file *f, const uint8_t *p, size_t n, int64_t
 	if (off + (int64_t)n > f->size)
 		f->size = off + (int64_t)n;
 	if (CONFIG_HAL_FSYNC_INTERVAL_MS > 0 &&
-	    hal_now_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
+	    mono_ms() - f->last_sync_ms >= CONFIG_HAL_FSYNC_INTERVAL_MS)
 		return sp_sync(f);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* One Set-Cookie header as parsed: views into the header value. */
 struct cookie_view {

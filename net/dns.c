@@ -8,11 +8,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/clock.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/dns.h"
 
 /* Shared by the caller and the helper; whoever drops the last reference frees it. */
@@ -98,7 +98,7 @@ int dns_resolve(const char *host, int port, int cancel_fd, int timeout_ms, struc
 	struct dns_job *j;
 	pthread_attr_t attr;
 	pthread_t th;
-	struct timespec t0, t1;
+	int64_t t0;
 	int rc;
 
 	if (literal(host, out)) {
@@ -128,14 +128,12 @@ int dns_resolve(const char *host, int port, int cancel_fd, int timeout_ms, struc
 		free(j);
 		return -rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ms();
 	for (;;) {
 		struct pollfd pf[2] = {{j->sp[0], POLLIN, 0}, {cancel_fd, POLLIN, 0}};
 		long left;
 
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = timeout_ms -
-		       ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		left = (long)(timeout_ms - (mono_ms() - t0));
 		if (left <= 0) {
 			rc = -ERR_TIMEOUT;
 			LOG_WARN(LOG_HTTP, "resolving %s: no answer within %d ms", host,

@@ -4,7 +4,7 @@
 
 #include <sys/socket.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #define DNS_MAX_ADDRS 4
 

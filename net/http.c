@@ -15,8 +15,9 @@
 #define ZLIB_CONST /* next_in is const: no cast needed to feed it our const bytes */
 #include <zlib.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/clock.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/cookie.h"
 #include "net/dns.h"
 #include "net/http.h"
@@ -92,14 +93,6 @@ struct body {
 	http_body_buf_fn buf_fn; /* reads straight into fn's memory when set (plain bodies) */
 	void *ctx;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t rng_next(struct http_session *s)
 {
@@ -315,7 +308,7 @@ static int wait_fd(struct http_session *s, int fd, short events, int64_t deadlin
 {
 	for (;;) {
 		struct pollfd pf[2] = {{s->o.cancel_fd, POLLIN, 0}, {fd, events, 0}};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mono_ms();
 		int rc;
 
 		if (left <= 0)
@@ -338,7 +331,7 @@ static int wait_fd(struct http_session *s, int fd, short events, int64_t deadlin
 /* Sleeps ms unless cancelled: 0 or -ERR_CANCELLED. */
 static int sleep_ms(struct http_session *s, int64_t ms)
 {
-	int rc = wait_fd(s, -1, 0, now_ms() + ms);
+	int rc = wait_fd(s, -1, 0, mono_ms() + ms);
 
 	return rc == -ERR_TIMEOUT ? 0 : rc;
 }
@@ -409,7 +402,7 @@ static int conn_write_all(struct http_session *s, struct http_conn *c, const voi
 
 static int resolve(struct http_session *s, const char *host, int port, struct dns_result *res)
 {
-	int64_t t = now_ms();
+	int64_t t = mono_ms();
 	struct dns_cached *slot = &s->dns[0];
 	int rc;
 
@@ -551,7 +544,7 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 {
 	struct http_conn *c = NULL, *lru = NULL;
 	struct dns_result res;
-	int64_t t = now_ms(), deadline;
+	int64_t t = mono_ms(), deadline;
 	int rc;
 
 	*reused = false;
@@ -586,7 +579,7 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 	rc = resolve(s, u->host, u->port, &res);
 	if (rc)
 		return rc;
-	deadline = now_ms() + s->o.connect_timeout_ms;
+	deadline = mono_ms() + s->o.connect_timeout_ms;
 	rc = tcp_connect(s, &res, deadline, &c->fd);
 	if (rc) {
 		if (rc == -ERR_CONNECT)
@@ -602,7 +595,7 @@ static int conn_get(struct http_session *s, const struct url_http *u, struct htt
 	c->uses = 0;
 	c->tls = NULL;
 	if (u->tls) {
-		rc = tls_start(s, c, u, now_ms() + s->o.connect_timeout_ms);
+		rc = tls_start(s, c, u, mono_ms() + s->o.connect_timeout_ms);
 		if (rc) {
 			if (rc == -ERR_TIMEOUT)
 				LOG_WARN(LOG_HTTP, "TLS handshake with %s:%d timed out", u->host,
@@ -621,7 +614,7 @@ static void conn_release(struct http_session *s, struct http_conn *c, bool reusa
 		conn_close(s, c);
 		return;
 	}
-	c->last_ms = now_ms();
+	c->last_ms = mono_ms();
 }
 
 /* ---------------------------------------------------------------- rate limit */
@@ -630,7 +623,7 @@ static int rate_wait(struct http_session *s, const char *host)
 {
 	struct rate_bucket *b = NULL, *old = &s->rate[0];
 	int64_t rate = s->o.rate_per_min, cap = (int64_t)s->o.rate_burst * 1000;
-	int64_t t = now_ms();
+	int64_t t = mono_ms();
 
 	if (rate <= 0)
 		return 0;
@@ -651,7 +644,7 @@ static int rate_wait(struct http_session *s, const char *host)
 	for (;;) {
 		int rc;
 
-		t = now_ms();
+		t = mono_ms();
 		/* tokens in thousandths: rate/min is rate/60 milli-tokens per ms */
 		b->milli_tokens += (t - b->last_ms) * rate / 60;
 		if (b->milli_tokens > cap)
@@ -977,7 +970,7 @@ static int read_head(struct http_session *s, struct http_conn *c, struct http_he
 		     size_t *have, bool *got_any)
 {
 	size_t n = *have;
-	int64_t deadline = now_ms() + s->o.first_byte_timeout_ms;
+	int64_t deadline = mono_ms() + s->o.first_byte_timeout_ms;
 
 	if (n) {
 		int rc = http_parse_head(s->rbuf, n, hd);
@@ -1006,7 +999,7 @@ static int read_head(struct http_session *s, struct http_conn *c, struct http_he
 			return n ? -ERR_PROTOCOL : -ERR_EOF;
 		*got_any = true;
 		n += (size_t)r;
-		deadline = now_ms() + s->o.idle_timeout_ms;
+		deadline = mono_ms() + s->o.idle_timeout_ms;
 		rc = http_parse_head(s->rbuf, n, hd);
 		if (rc < 0) {
 			LOG_WARN(LOG_HTTP, "%s: malformed response head", s->url);
@@ -1062,7 +1055,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 		reused ? "reused" : "new", u.host, u.port);
 	if (log_enabled(LOG_HTTP, LOG_LVL_DEBUG))
 		log_request(s->req, reqlen);
-	rc = conn_write_all(s, c, s->req, reqlen, now_ms() + s->o.idle_timeout_ms);
+	rc = conn_write_all(s, c, s->req, reqlen, mono_ms() + s->o.idle_timeout_ms);
 	if (rc) {
 		conn_close(s, c);
 		*retry_fresh = reused && rc != -ERR_CANCELLED;
@@ -1210,7 +1203,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 			done = true;
 		if (off < have && done)
 			hd.conn_close = true; /* unexpected extra bytes: framing not trusted */
-		deadline = now_ms() + s->o.idle_timeout_ms;
+		deadline = mono_ms() + s->o.idle_timeout_ms;
 		while (!done && !b.stopped) {
 			ssize_t r;
 			size_t o2 = 0, want = sizeof(s->rbuf);
@@ -1254,7 +1247,7 @@ static int exchange(struct http_session *s, struct hop *h, struct http_response 
 				rc = -ERR_EOF;
 				goto fail;
 			}
-			deadline = now_ms() + s->o.idle_timeout_ms;
+			deadline = mono_ms() + s->o.idle_timeout_ms;
 			drained += (size_t)r;
 			if (!b.deliver && drained > CONFIG_HTTP_ERROR_BODY_MAX) {
 				conn_close(s, c); /* a chunked error body too long to drain */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /*
  * Contract shared by every caller (recorders, providers, --fetch). The net/ module owns

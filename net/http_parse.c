@@ -1,7 +1,7 @@
 /* HTTP/1.1 response parsing as pure functions on (p, n): heads, chunked framing, dates. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/http_parse.h"
 
 enum {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* A byte range of the parsed buffer; len 0 with off 0 when absent. */
 struct http_span {

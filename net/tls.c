@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/tls.h"
 
 int tls_read_ca_file(const char *path, uint8_t **out, size_t *len)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 struct tls_ctx;	 /* per HTTP session: trust anchors, RNG, shared configuration */
 struct tls_conn; /* one client connection on a connected non-blocking socket */

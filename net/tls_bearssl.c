@@ -13,8 +13,8 @@
 #include <bearssl/bearssl.h> /* Debian's host package keeps the headers in a subdirectory */
 #endif
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/tls.h"
 
 /* Largest DER certificate and subject DN accepted from the CA bundle. */

@@ -16,8 +16,8 @@
 #include <psa/crypto.h>
 #endif
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "net/tls.h"
 
 struct tls_ctx {

@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/url.h"
 
 static bool url_byte_ok(unsigned char c)

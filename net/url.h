@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* Longest URL handled anywhere (same as HTTP_URL_MAX in net/http.h). */
 #define URL_MAX 2048

@@ -10,8 +10,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/utf8.h"
+#include "core/base/log.h"
 #include "providers/catalog.h"
 #include "providers/jscan.h"
 #include "providers/putil.h"

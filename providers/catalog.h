@@ -8,8 +8,8 @@
 #include <jsmn.h>
 #undef JSMN_HEADER
 
-#include "core/common.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/json.h"
 
 /*
  * <data_dir>/<provider_id>/catalog.v1 holds, for each category (sorted case-insensitively),

@@ -5,7 +5,7 @@
 #define ZLIB_CONST /* next_in is const: no cast needed to feed it our const bytes */
 #include <zlib.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "providers/decode.h"
 
 #define DEC_OUT 16384 /* inflate output chunk */

@@ -2,7 +2,7 @@
 #ifndef SS_PROV_DECODE_H
 #define SS_PROV_DECODE_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* Receives decoded body bytes in order; a negative return aborts with it. */
 typedef int (*prov_sink_fn)(void *ctx, const uint8_t *p, size_t n);

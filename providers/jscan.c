@@ -1,7 +1,7 @@
 /* Streaming JSON scanner (see jscan.h): structure only, values go to a callback one by one. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "providers/jscan.h"
 
 enum {

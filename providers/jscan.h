@@ -2,7 +2,7 @@
 #ifndef SS_PROV_JSCAN_H
 #define SS_PROV_JSCAN_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /*
  * The scanner never holds the document: it follows brackets, strings and the object keys

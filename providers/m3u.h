@@ -2,7 +2,7 @@
 #ifndef SS_PROV_M3U_H
 #define SS_PROV_M3U_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* One channel: views into the caller's buffer (not NUL-terminated). */
 struct m3u_entry {

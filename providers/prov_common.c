@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "providers/prov_common.h"
 
 int prov_cache_ttl(const struct prov_ctx *ctx)

@@ -2,22 +2,11 @@
 #ifndef SS_PROVIDER_H
 #define SS_PROVIDER_H
 
-#include "core/common.h"
-#include "core/config.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/config.h"
+#include "core/base/json.h"
+#include "core/base/stream.h"
 #include "net/http.h"
-
-/* Which recorder a resolved stream needs. */
-enum rec_kind {
-	REC_AUTO = 0,  /* probe the URL: HLS master/media playlist, MP4, raw TS */
-	REC_HLS_LIVE,  /* "hls_live": live HLS, sections follow until stop */
-	REC_HLS_BASIC, /* "hls_basic": HLS VOD, ends with stop/complete */
-	REC_HLS_M4S,   /* "hls_m4s": HLS with fMP4 segments */
-	REC_MP4,       /* "mp4": progressive download */
-};
-
-/* Protocol name of a recorder kind ("hls_live", ...; "unknown" for REC_AUTO). */
-const char *rec_kind_name(enum rec_kind k);
 
 /* What a provider's callbacks may use. Everything is owned by the caller. */
 struct prov_ctx {
@@ -37,20 +26,10 @@ struct start_args {
 	int buffering;	     /* segments before the start broadcast, >= 1 */
 };
 
-#define RESOLVE_HEADERS_MAX 8
-
-struct resolve_result {
-	char url[HTTP_URL_MAX]; /* stream URL to record */
-	enum rec_kind kind;	/* REC_AUTO lets the recorder probe */
-	/* Extra request headers for every request of the recording ("Name: value"). */
-	char headers[RESOLVE_HEADERS_MAX][256];
-	int n_headers;
-};
-
 /*
  * One table per provider. All callbacks run on a worker thread, never the control thread;
  * they must honour ctx->cancel_fd (through the http session) and never touch client sockets.
- * Return 0 or a negative error (core/err.h); the control layer turns it into the reply.
+ * Return 0 or a negative error (core/base/err.h); the control layer turns it into the reply.
  */
 struct provider_ops {
 	const char *id; /* provider_id, matches the providers/<id>/ directory */

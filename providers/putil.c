@@ -6,7 +6,8 @@
 #include <strings.h>
 #include <sys/random.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
+#include "core/base/utf8.h"
 #include "providers/putil.h"
 
 int prov_uuid4(char out[PROV_UUID_LEN + 1])

@@ -4,9 +4,9 @@
 
 #include <time.h>
 
-#include "core/common.h"
-#include "core/dbuf.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/dbuf.h"
+#include "core/base/json.h"
 
 #define PROV_UUID_LEN 36
 

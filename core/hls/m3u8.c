@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/hls/m3u8.h"
 
 /* One line of the playlist: [p, p+n) without the line terminator. */

@@ -2,7 +2,7 @@
 #ifndef SS_HLS_M3U8_H
 #define SS_HLS_M3U8_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /*
  * The parser never allocates and never reads past the buffer it is given. Every string

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/hls/variant.h"
 
 void hls_caps_board(struct hls_caps *c, int av1)

@@ -1,7 +1,7 @@
 /* fMP4 parsing: the init segment's moov into track configs, a moof into sorted track runs. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/fmp4.h"
 #include "core/ts/mp4box.h"
 

@@ -2,7 +2,7 @@
 #ifndef SS_TS_FMP4_H
 #define SS_TS_FMP4_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 #include "core/ts/h26x.h"
 #include "core/ts/pes.h"
 #include "core/ts/psi.h"

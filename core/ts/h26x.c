@@ -1,7 +1,7 @@
 /* H.264/HEVC helpers: SPS resolution, access-unit head scan, avcC/hvcC to Annex B. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/h26x.h"
 
 /* Bit reader over an RBSP copy; reading past the end sets err instead of reading on. */

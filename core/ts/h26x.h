@@ -2,7 +2,7 @@
 #ifndef SS_TS_H26X_H
 #define SS_TS_H26X_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* NAL unit types we act on. */
 enum {

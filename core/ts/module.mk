@@ -5,7 +5,7 @@ obj-$(CONFIG_TS) += core/ts/psi.o core/ts/pes.o core/ts/h26x.o core/ts/fmp4.o co
 # Test/benchmark driver (not part of the daemon): host gcc, optimised like a board build so
 # bench/ can count instructions per MB with callgrind. `make ts-tools`.
 TS_TOOL_SRCS := tests/tools/tsremux.c core/ts/psi.c core/ts/pes.c core/ts/h26x.c \
-	core/ts/fmp4.c core/ts/mp4box.c core/ts/remux.c core/err.c core/log.c
+	core/ts/fmp4.c core/ts/mp4box.c core/ts/remux.c core/base/err.c core/base/log.c
 build/test/tools/tsremux: $(TS_TOOL_SRCS) $(wildcard core/ts/*.h) build/host/include/generated/autoconf.h
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=c11 -Os -g $(WARN) $(DEFS) -Ibuild/host/include/generated -I. -o $@ $(TS_TOOL_SRCS)

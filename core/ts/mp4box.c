@@ -1,7 +1,7 @@
 /* ISO BMFF box headers, an incremental top-level box scanner and the faststart rewrite. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/mp4box.h"
 
 static inline uint32_t rd32(const uint8_t *p)

@@ -2,7 +2,7 @@
 #ifndef SS_TS_MP4BOX_H
 #define SS_TS_MP4BOX_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #define MP4_FOURCC(a, b, c, d)                                                                     \
 	((uint32_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) |         \

@@ -1,7 +1,7 @@
 /* PES header parsing/building and audio frame header parsing (ADTS, AC-3, MPEG audio). */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/pes.h"
 #include "core/ts/ts.h"
 

@@ -2,7 +2,7 @@
 #ifndef SS_TS_PES_H
 #define SS_TS_PES_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 #include "core/ts/psi.h"
 
 #define PES_SID_VIDEO 0xe0

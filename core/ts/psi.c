@@ -1,7 +1,7 @@
 /* PSI: CRC-32/MPEG-2 and PAT/PMT parsing and building for the remuxer. */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/psi.h"
 #include "core/ts/ts.h"
 

@@ -2,7 +2,7 @@
 #ifndef SS_TS_PSI_H
 #define SS_TS_PSI_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 /* Stream types (Table 2-34) and the ones our parsers map to. */
 enum {

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "core/ts/h26x.h"
 #include "core/ts/mp4box.h"
 #include "core/ts/remux.h"

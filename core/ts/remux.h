@@ -12,7 +12,7 @@
 #ifndef SS_TS_REMUX_H
 #define SS_TS_REMUX_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 #include "core/ts/fmp4.h"
 #include "core/ts/pes.h"
 #include "core/ts/psi.h"

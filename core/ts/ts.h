@@ -2,7 +2,7 @@
 #ifndef SS_TS_TS_H
 #define SS_TS_TS_H
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #define TS_PKT 188
 #define TS_SYNC 0x47

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "providers/IPTV/iptv_probe.h"
 #include "providers/fetch.h"
 #include "providers/m3u.h"

@@ -1,7 +1,7 @@
 /* IPTV stream classification: HLS live/VOD, MP4 or raw TS from the first bytes (pure). */
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "providers/IPTV/iptv_probe.h"
 
 static const uint8_t *find(const uint8_t *p, size_t n, const char *s)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/http.h"
 #include "providers/PlutoTV/pluto_item.h"
 #include "providers/jscan.h"

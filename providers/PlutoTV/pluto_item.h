@@ -4,8 +4,8 @@
 
 #include <time.h>
 
-#include "core/common.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/json.h"
 
 /* What the catalogue needs besides the item JSON. */
 struct pluto_meta {

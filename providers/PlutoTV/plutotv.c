@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/err.h"
-#include "core/log.h"
+#include "core/base/err.h"
+#include "core/base/log.h"
 #include "providers/PlutoTV/pluto_item.h"
 #include "providers/fetch.h"
 #include "providers/jscan.h"

@@ -4,8 +4,8 @@
 
 #include <time.h>
 
-#include "core/common.h"
-#include "core/json.h"
+#include "core/base/common.h"
+#include "core/base/json.h"
 
 struct samsung_meta {
 	char group[CONFIG_PROVIDER_NAME_MAX + 1]; /* upstream "group", UTF-8 ("" if none) */

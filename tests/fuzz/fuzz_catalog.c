@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "providers/PlutoTV/pluto_item.h"
 #include "providers/SamsungTV/samsung_item.h"
 #include "providers/jscan.h"

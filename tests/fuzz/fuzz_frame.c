@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "core/frame.h"
-#include "core/json.h"
+#include "core/base/err.h"
+#include "core/ctrl/frame.h"
+#include "core/base/json.h"
 
 #define FUZZ_MAX_FRAME 4096
 

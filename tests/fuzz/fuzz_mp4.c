@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/ts/mp4box.h"
-#include "core/log.h"
+#include "core/base/log.h"
 #include "core/ts/remux.h"
 
 static int sink_write(void *ctx, const uint8_t *p, size_t n)

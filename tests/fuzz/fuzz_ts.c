@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "core/base/log.h"
 #include "core/ts/remux.h"
 
 static int sink_write(void *ctx, const uint8_t *p, size_t n)

@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <mbedtls/aes.h>
 
-#include "core/aes128.h"
-#include "core/err.h"
+#include "core/rec/aes128.h"
+#include "core/base/err.h"
 
 static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 

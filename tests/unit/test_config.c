@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/err.h"
+#include "core/base/config.h"
+#include "core/base/err.h"
 #include "providers/provider.h"
 
 static void test_parse_file_syntax(void **state)

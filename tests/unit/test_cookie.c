@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/cookie.h"
 
 #define NOW ((time_t)1700000000)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/fmp4.h"
 #include "core/ts/mp4box.h"
 #include "core/ts/remux.h"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/frame.h"
+#include "core/base/err.h"
+#include "core/ctrl/frame.h"
 
 static size_t put(uint8_t *buf, const char *payload)
 {

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/http_parse.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/dns.h"
 #include "net/http.h"
 

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/json.h"
+#include "core/base/err.h"
+#include "core/base/json.h"
+#include "core/base/utf8.h"
 
 static const char *write_doc(struct dbuf *b, void (*fn)(struct jw *))
 {

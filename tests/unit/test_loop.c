@@ -10,8 +10,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/loop.h"
+#include "core/base/clock.h"
+#include "core/base/err.h"
+#include "core/ctrl/loop.h"
 
 struct rec {
 	int reads;
@@ -143,7 +144,7 @@ static void test_timers_order_and_delete(void **state)
 {
 	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(1, 4, NULL, NULL);
-	int64_t t0 = loop_now_ms();
+	int64_t t0 = mono_ms();
 	struct tctx t1 = {&r, 1}, t2 = {&r, 2}, t3 = {&r, 3};
 	int id;
 
@@ -154,12 +155,12 @@ static void test_timers_order_and_delete(void **state)
 	loop_timer_del(l, id);
 	loop_timer_del(l, id); /* twice is harmless */
 	loop_timer_del(l, 0);
-	while (loop_now_ms() - t0 < 150 && r.ntimers < 2)
+	while (mono_ms() - t0 < 150 && r.ntimers < 2)
 		loop_run_once(l, 200);
 	assert_int_equal(r.ntimers, 2);
 	assert_int_equal(r.timers[0], 1);
 	assert_int_equal(r.timers[1], 2);
-	assert_true(loop_now_ms() - t0 >= 60);
+	assert_true(mono_ms() - t0 >= 60);
 	loop_free(l);
 }
 
@@ -175,14 +176,14 @@ static void test_wake_from_thread(void **state)
 	struct rec r = {.del_fd = -1};
 	struct loop *l = loop_new(1, 1, on_wake, &r);
 	pthread_t th;
-	int64_t t0 = loop_now_ms();
+	int64_t t0 = mono_ms();
 
 	(void)state;
 	pthread_create(&th, NULL, waker, l);
 	assert_int_equal(loop_run(l), 0);
 	pthread_join(th, NULL);
 	assert_int_equal(r.wakes, 1);
-	assert_true(loop_now_ms() - t0 < 2000);
+	assert_true(mono_ms() - t0 < 2000);
 	/* Many wake-ups before a round coalesce into one call. */
 	for (int i = 0; i < 10000; i++)
 		loop_wake(l);

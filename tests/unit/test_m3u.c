@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "core/common.h"
+#include "core/base/common.h"
 
 #include "providers/m3u.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/mp4box.h"
 
 struct bb {

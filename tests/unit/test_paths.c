@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/paths.h"
+#include "core/base/err.h"
+#include "core/ctrl/paths.h"
 
 struct tree {
 	char base[64];

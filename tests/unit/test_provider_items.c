@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "core/common.h"
-#include "core/err.h"
+#include "core/base/common.h"
+#include "core/base/err.h"
 #include "providers/IPTV/iptv_probe.h"
 #include "providers/PlutoTV/pluto_item.h"
 #include "providers/SamsungTV/samsung_item.h"

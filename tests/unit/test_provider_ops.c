@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/common.h"
-#include "core/err.h"
+#include "core/base/common.h"
+#include "core/base/err.h"
 #include "providers/provider.h"
 
 /* ---- fake configuration ----------------------------------------------------------------- */

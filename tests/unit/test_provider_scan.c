@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "core/common.h"
-#include "core/err.h"
+#include "core/base/common.h"
+#include "core/base/err.h"
 #include "providers/jscan.h"
 
 struct got {

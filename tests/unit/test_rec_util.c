@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/err.h"
-#include "core/rec_util.h"
+#include "core/base/err.h"
+#include "core/rec/rec_util.h"
 
 static void test_own_files(void **state)
 {

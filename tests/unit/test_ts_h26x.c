@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/h26x.h"
 
 /* SPS NALs taken from x264/x265 output of Debian's ffmpeg at the named sizes. */

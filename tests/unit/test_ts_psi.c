@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "core/ts/pes.h"
 #include "core/ts/psi.h"
 #include "core/ts/ts.h"

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "net/url.h"
 
 static const char *const rfc_base = "http://a/b/c/d;p?q";

@@ -1,0 +1,3 @@
+# core/ctrl: the control server: transport, commands, frames, event loop, jobs, path checks.
+obj-y += core/ctrl/server.o core/ctrl/cmd.o core/ctrl/cmd_browse.o core/ctrl/cmd_record.o core/ctrl/frame.o core/ctrl/loop.o core/ctrl/jobs.o \
+	core/ctrl/paths.o
