@@ -15,6 +15,7 @@
 
 #include "core/ctrl/ctrl_int.h"
 #include "core/base/err.h"
+#include "net/http.h"
 #include "core/ctrl/frame.h"
 #include "core/base/log.h"
 
@@ -112,6 +113,15 @@ struct ctrl_client *ctrl_client_get(struct ctrl *c, uint32_t id)
 	return NULL;
 }
 
+int ctrl_client_count(const struct ctrl *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
+		n += c->cl[i].fd >= 0;
+	return n;
+}
+
 static void ctrl_client_close(struct ctrl *c, struct ctrl_client *cl, const char *why)
 {
 	uint32_t id = cl->id;
@@ -135,7 +145,7 @@ static void ctrl_client_close(struct ctrl *c, struct ctrl_client *cl, const char
 	}
 	cl->qoff = 0;
 	cl->backlog = 0;
-	c->ops->client_gone(c, id);
+	c->ops->client_gone(c->cmd, id);
 }
 
 static void ctrl_client_events(struct ctrl *c, struct ctrl_client *cl)
@@ -264,7 +274,7 @@ void ctrl_send_error(struct ctrl *c, uint32_t id, int rc, const char *msg)
 
 	if (!ctrl_client_get(c, id))
 		return;
-	f = ctrl_error_frame(rc, msg, c->ops->recorder_id(c), NULL, &len);
+	f = ctrl_error_frame(rc, msg, c->ops->recorder_id(c->cmd), NULL, &len);
 	if (f)
 		ctrl_send_frame(c, id, f, len);
 }
@@ -378,7 +388,7 @@ static void ctrl_frame(struct ctrl *c, struct ctrl_client *cl, const struct fram
 		return;
 	}
 	LOG_DBG(LOG_CTRL, "client %s: %s", cl->peer, cmd[0] ? cmd : "(unnamed)");
-	c->ops->dispatch(c, cl, &r, cmd, args);
+	c->ops->dispatch(c->cmd, cl, &r, cmd, args);
 }
 
 static int ctrl_in_resize(struct ctrl_client *cl, size_t cap)
@@ -727,7 +737,7 @@ static void ctrl_signal(struct loop *l, int fd, unsigned revents, void *ctx)
 /* ---- lifecycle ------------------------------------------------------------------ */
 
 int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload_ctx,
-		    const struct ctrl_ops *ops, struct ctrl **out)
+		    const struct ctrl_ops *ops, void *cmd, struct ctrl **out)
 {
 	struct ctrl *c = calloc(1, sizeof(*c));
 	int rc;
@@ -735,6 +745,7 @@ int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void 
 	if (!c)
 		return -ENOMEM;
 	c->ops = ops;
+	c->cmd = cmd;
 	c->lfd = -1;
 	c->sig_fd = sig_fd;
 	c->cfg = config_ref(cfg);
@@ -746,7 +757,7 @@ int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void 
 	}
 	c->loop = loop_new(CTRL_LOOP_FDS, CTRL_LOOP_TIMERS, ctrl_on_wake, c);
 	if (!c->loop) {
-		ctrl_free(c);
+		ctrl_server_free(c);
 		return -ENOMEM;
 	}
 	rc = ctrl_listen(c);
@@ -755,12 +766,12 @@ int ctrl_server_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void 
 	if (!rc && sig_fd >= 0)
 		rc = loop_add(c->loop, sig_fd, POLLIN, ctrl_signal, c);
 	if (!rc) {
-		c->jobs = jobs_new(c->loop, ops->job_event, ops->job_done, c);
+		c->jobs = jobs_new(c->loop, ops->job_event, ops->job_done, cmd);
 		if (!c->jobs)
 			rc = -ENOMEM;
 	}
 	if (rc) {
-		ctrl_free(c);
+		ctrl_server_free(c);
 		return rc;
 	}
 	*out = c;
@@ -772,7 +783,7 @@ int ctrl_run(struct ctrl *c)
 	int rc = loop_run(c->loop);
 
 	/* Shutdown: the recording is finalised first, then clients see the connection end. */
-	c->ops->shutdown(c);
+	c->ops->shutdown(c->cmd);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++) {
 		struct ctrl_client *cl = &c->cl[i];
 
@@ -783,22 +794,27 @@ int ctrl_run(struct ctrl *c)
 	return rc;
 }
 
-void ctrl_free(struct ctrl *c)
+void *ctrl_server_free(struct ctrl *c)
 {
+	void *cmd;
+
 	if (!c)
-		return;
+		return NULL;
 	if (c->jobs)
-		c->ops->shutdown(c);
+		c->ops->shutdown(c->cmd);
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
 		ctrl_client_close(c, &c->cl[i], "server shutting down");
 	if (c->lfd >= 0)
 		close(c->lfd);
 	if (jobs_free(c->jobs)) {
-		/* A stuck worker still wakes the loop when it ends: keep both until exit. */
+		/* A stuck worker still wakes the loop when it ends: keep both until exit (and the
+		 * commands' state with them). */
 		config_unref(c->cfg);
-		return;
+		return NULL;
 	}
 	loop_free(c->loop);
 	config_unref(c->cfg);
+	cmd = c->cmd;
 	free(c);
+	return cmd;
 }
