@@ -1,5 +1,5 @@
 /*
- * Control server internals shared by the transport (server.c) and the commands (cmd*.c):
+ * Control server internals shared by the transport (server*.c) and the commands (cmd*.c):
  * the client and server records the commands read, the send functions and the ops table.
  * The commands' own state (cmd_int.h) reaches the transport only as the opaque pointer
  * handed back to every ops call, so the transport never sees engine or provider types.
@@ -55,17 +55,8 @@ struct ctrl {
 	jsmntok_t toks[CONFIG_JSON_MAX_TOKENS];
 };
 
-/* ---- server.c: frames and clients
+/* ---- server_client.c, server_send.c: clients and frames to them
  * ---------------------------------------------------------------------- */
-
-/* Wraps a frame (malloc'd, ownership taken) in a shared buffer with one reference; NULL on ENOMEM.
- */
-struct obuf *obuf_new(uint8_t *frame, size_t len);
-/* Drops one reference. */
-void obuf_put(struct obuf *ob);
-/* Queues ob for one client (takes no reference from the caller). 0, or -1 when the client
- * was cut off for its backlog (it is closed then). */
-int ctrl_send(struct ctrl *c, struct ctrl_client *cl, struct obuf *ob);
 
 /* Client with that handle, or NULL when it is gone. */
 struct ctrl_client *ctrl_client_get(struct ctrl *c, uint32_t id);
