@@ -238,76 +238,76 @@ void cmd_http_opts(const struct config *cfg, int cancel_fd, struct http_session_
 
 /* ---- other commands ------------------------------------------------------------- */
 
-static void cmd_simple_reply(struct ctrl *c, struct ctrl_client *cl, const char *cmd, int status)
+static void cmd_simple_reply(struct cmd_state *m, struct ctrl_client *cl, const char *cmd,
+			     int status)
 {
 	struct dbuf b;
 	struct jw w;
 	uint8_t *f;
 	size_t len;
-	int n = 0;
 
 	ctrl_msg_begin(&b, &w, CMD_MSG_CAP, cmd);
 	if (status) {
-		for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++)
-			n += c->cl[i].fd >= 0;
 		jw_kstr(&w, "version", SS_VERSION);
 		jw_kstr(&w, "board", CONFIG_BOARD_NAME);
-		jw_kint(&w, "clients", n);
-		jw_kbool(&w, "recording", c->rec != NULL);
-		jw_kstr(&w, "recorder_id", cmd_recorder_id(c));
-		jw_kint(&w, "browse_pending", c->bq_count + (c->browsing != NULL));
+		jw_kint(&w, "clients", ctrl_client_count(m->ctrl));
+		jw_kbool(&w, "recording", m->rec != NULL);
+		jw_kstr(&w, "recorder_id", cmd_recorder_id(m));
+		jw_kint(&w, "browse_pending", m->bq_count + (m->browsing != NULL));
 	} else {
 		jw_kbool(&w, "ok", 1);
 	}
 	if (ctrl_msg_end(&b, &w, &f, &len) == 0)
-		ctrl_send_frame(c, cl->id, f, len);
+		ctrl_send_frame(m->ctrl, cl->id, f, len);
 }
 
-static void cmd_get_providers_h(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
+static void cmd_get_providers_h(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
 				int args)
 {
 	UNUSED(r);
 	UNUSED(args);
-	cmd_get_providers(c, cl);
+	cmd_get_providers(m->ctrl, cl);
 }
 
-static void cmd_get_categories(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args)
+static void cmd_get_categories(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
+			       int args)
 {
-	cmd_browse(c, cl, r, args, 0);
+	cmd_browse(m, cl, r, args, 0);
 }
 
-static void cmd_get_media_items(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
+static void cmd_get_media_items(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
 				int args)
 {
-	cmd_browse(c, cl, r, args, 1);
+	cmd_browse(m, cl, r, args, 1);
 }
 
-static void cmd_stop(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args)
+static void cmd_stop(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args)
 {
 	UNUSED(r);
 	UNUSED(args);
 	LOG_INFO(LOG_CTRL, "client %s: stop", cl->peer);
-	cmd_rec_stop(c);
+	cmd_rec_stop(m);
 }
 
-static void cmd_get_status(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args)
+static void cmd_get_status(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
+			   int args)
 {
 	UNUSED(r);
 	UNUSED(args);
-	cmd_simple_reply(c, cl, "get_status", 1);
+	cmd_simple_reply(m, cl, "get_status", 1);
 }
 
-static void cmd_auth(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args)
+static void cmd_auth(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args)
 {
 	UNUSED(r);
 	UNUSED(args);
-	cmd_simple_reply(c, cl, "auth", 0);
+	cmd_simple_reply(m, cl, "auth", 0);
 }
 
 /* The protocol's commands (PROTOCOL.md); args is the args object token or -1. */
 static const struct cmd {
 	const char *name;
-	void (*handler)(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args);
+	void (*handler)(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args);
 } cmds[] = {
 	{"get_providers", cmd_get_providers_h},
 	{"get_categories", cmd_get_categories},
@@ -318,32 +318,39 @@ static const struct cmd {
 	{"auth", cmd_auth},
 };
 
-static void cmd_dispatch(struct ctrl *c, struct ctrl_client *cl, const struct jr *r,
-			 const char *cmd, int args)
+static void cmd_dispatch(void *cmd, struct ctrl_client *cl, const struct jr *r, const char *name,
+			 int args)
 {
+	struct cmd_state *m = cmd;
+
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-		if (strcmp(cmd, cmds[i].name) == 0) {
-			cmds[i].handler(c, cl, r, args);
+		if (strcmp(name, cmds[i].name) == 0) {
+			cmds[i].handler(m, cl, r, args);
 			return;
 		}
 	}
 	LOG_INFO(LOG_CTRL, "client %s: unknown command", cl->peer);
-	ctrl_send_error(c, cl->id, -ERR_UNKNOWN_COMMAND, "The command is not known.");
+	ctrl_send_error(m->ctrl, cl->id, -ERR_UNKNOWN_COMMAND, "The command is not known.");
 }
 
-const char *cmd_recorder_id(const struct ctrl *c)
+const char *cmd_recorder_id(const struct cmd_state *m)
 {
-	return c->rec ? rec_kind_name(c->rec_kind) : "unknown";
+	return m->rec ? rec_kind_name(m->rec_kind) : "unknown";
+}
+
+static const char *cmd_recorder_id_op(const void *cmd)
+{
+	return cmd_recorder_id(cmd);
 }
 
 static void cmd_job_event(void *ctx, int slot, void *arg, struct job_event *ev)
 {
-	struct ctrl *c = ctx;
+	struct cmd_state *m = ctx;
 
 	UNUSED(arg);
 	if (slot == JOB_RECORDER && (ev->type & 15) == CTRL_EV_SECTION) {
-		c->rec_kind = (enum rec_kind)(ev->type >> 4);
-		ctrl_broadcast_frame(c, ev->frame, ev->len);
+		m->rec_kind = (enum rec_kind)(ev->type >> 4);
+		ctrl_broadcast_frame(m->ctrl, ev->frame, ev->len);
 		return;
 	}
 	free(ev->frame);
@@ -351,34 +358,39 @@ static void cmd_job_event(void *ctx, int slot, void *arg, struct job_event *ev)
 
 static void cmd_job_done(void *ctx, int slot, void *arg, int rc, int cancelled)
 {
-	struct ctrl *c = ctx;
+	struct cmd_state *m = ctx;
 
 	if (slot == JOB_RECORDER)
-		cmd_rec_done(c, arg, rc, cancelled);
+		cmd_rec_done(m, arg, rc, cancelled);
 	else
-		cmd_browse_done(c, arg, rc, cancelled);
+		cmd_browse_done(m, arg, rc, cancelled);
 }
 
-static void cmd_client_gone(struct ctrl *c, uint32_t id)
+static void cmd_client_gone(void *cmd, uint32_t id)
 {
+	struct cmd_state *m = cmd;
+	struct jobs *jobs = m->ctrl->jobs;
+
 	/* Its running browse request is cancelled; queued ones are skipped when popped. */
-	if (c->browsing && c->browsing->client == id && !c->browsing->answered && c->jobs) {
-		c->browsing->answered = 1;
-		jobs_cancel(c->jobs, JOB_BROWSE);
+	if (m->browsing && m->browsing->client == id && !m->browsing->answered && jobs) {
+		m->browsing->answered = 1;
+		jobs_cancel(jobs, JOB_BROWSE);
 	}
 }
 
-static void cmd_shutdown(struct ctrl *c)
+static void cmd_shutdown(void *cmd)
 {
-	c->quit = 1;
-	jobs_cancel(c->jobs, JOB_BROWSE);
-	cmd_rec_stop(c);
-	if (jobs_busy(c->jobs, JOB_BROWSE))
-		jobs_stop(c->jobs, JOB_BROWSE, CONFIG_JOB_STOP_TIMEOUT_MS);
-	while (c->bq_count) {
-		cmd_browse_free(c->bq[c->bq_head]);
-		c->bq_head = (c->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
-		c->bq_count--;
+	struct cmd_state *m = cmd;
+
+	m->ctrl->quit = 1;
+	jobs_cancel(m->ctrl->jobs, JOB_BROWSE);
+	cmd_rec_stop(m);
+	if (jobs_busy(m->ctrl->jobs, JOB_BROWSE))
+		jobs_stop(m->ctrl->jobs, JOB_BROWSE, CONFIG_JOB_STOP_TIMEOUT_MS);
+	while (m->bq_count) {
+		cmd_browse_free(m->bq[m->bq_head]);
+		m->bq_head = (m->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
+		m->bq_count--;
 	}
 }
 
@@ -388,11 +400,27 @@ static const struct ctrl_ops cmd_ops = {
 	.job_event = cmd_job_event,
 	.job_done = cmd_job_done,
 	.shutdown = cmd_shutdown,
-	.recorder_id = cmd_recorder_id,
+	.recorder_id = cmd_recorder_id_op,
 };
 
 int ctrl_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload_ctx,
 	     struct ctrl **out)
 {
-	return ctrl_server_new(cfg, sig_fd, reload, reload_ctx, &cmd_ops, out);
+	struct cmd_state *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = ctrl_server_new(cfg, sig_fd, reload, reload_ctx, &cmd_ops, m, &m->ctrl);
+	if (rc) {
+		free(m);
+		return rc;
+	}
+	*out = m->ctrl;
+	return 0;
+}
+
+void ctrl_free(struct ctrl *c)
+{
+	free(ctrl_server_free(c));
 }

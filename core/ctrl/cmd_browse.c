@@ -87,29 +87,31 @@ static int cmd_browse_run(struct job *j, void *arg)
 
 static void cmd_browse_timeout(struct loop *l, void *ctx)
 {
-	struct ctrl *c = ctx;
-	struct browse_req *q = c->browsing;
+	struct cmd_state *m = ctx;
+	struct browse_req *q = m->browsing;
 
 	UNUSED(l);
-	c->browse_timer = 0;
+	m->browse_timer = 0;
 	if (!q || q->answered)
 		return;
 	LOG_WARN(LOG_CTRL, "provider %s did not answer in time", q->provider_id);
 	q->answered = 1;
-	ctrl_send_error(c, q->client, -ERR_TIMEOUT, "The provider did not answer in time.");
-	jobs_cancel(c->jobs, JOB_BROWSE);
+	ctrl_send_error(m->ctrl, q->client, -ERR_TIMEOUT, "The provider did not answer in time.");
+	jobs_cancel(m->ctrl->jobs, JOB_BROWSE);
 }
 
-static void cmd_browse_next(struct ctrl *c)
+static void cmd_browse_next(struct cmd_state *m)
 {
-	while (!c->browsing && c->bq_count && !jobs_busy(c->jobs, JOB_BROWSE) && !c->quit) {
-		struct browse_req *q = c->bq[c->bq_head];
+	struct ctrl *c = m->ctrl;
+
+	while (!m->browsing && m->bq_count && !jobs_busy(c->jobs, JOB_BROWSE) && !c->quit) {
+		struct browse_req *q = m->bq[m->bq_head];
 		long ms = config_get_int(c->cfg, "provider_timeout_ms",
 					 (long)CONFIG_PROVIDER_TIMEOUT * 1000);
 		int rc;
 
-		c->bq_head = (c->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
-		c->bq_count--;
+		m->bq_head = (m->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
+		m->bq_count--;
 		if (!ctrl_client_get(c, q->client)) {
 			cmd_browse_free(q);
 			continue;
@@ -122,15 +124,17 @@ static void cmd_browse_next(struct ctrl *c)
 			cmd_browse_free(q);
 			continue;
 		}
-		c->browsing = q;
-		c->browse_timer = loop_timer_add(c->loop, ms > 0 ? ms : 1, cmd_browse_timeout, c);
-		if (c->browse_timer < 0)
-			c->browse_timer = 0;
+		m->browsing = q;
+		m->browse_timer = loop_timer_add(c->loop, ms > 0 ? ms : 1, cmd_browse_timeout, m);
+		if (m->browse_timer < 0)
+			m->browse_timer = 0;
 	}
 }
 
-void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args, int items)
+void cmd_browse(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args,
+		int items)
 {
+	struct ctrl *c = m->ctrl;
 	struct browse_req *q;
 	const char *why = NULL;
 	int rc;
@@ -155,7 +159,7 @@ void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int 
 	if (!rc)
 		rc = cmd_data_dir(c, r, args, q->provider_id, q->data_dir, sizeof(q->data_dir),
 				  &why);
-	if (!rc && c->bq_count == CONFIG_CTRL_BROWSE_QUEUE) {
+	if (!rc && m->bq_count == CONFIG_CTRL_BROWSE_QUEUE) {
 		rc = -ERR_LIMIT;
 		why = "The server is busy; try again.";
 	}
@@ -165,17 +169,19 @@ void cmd_browse(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int 
 		return;
 	}
 	q->cfg = config_ref(c->cfg);
-	c->bq[(c->bq_head + c->bq_count) % CONFIG_CTRL_BROWSE_QUEUE] = q;
-	c->bq_count++;
-	cmd_browse_next(c);
+	m->bq[(m->bq_head + m->bq_count) % CONFIG_CTRL_BROWSE_QUEUE] = q;
+	m->bq_count++;
+	cmd_browse_next(m);
 }
 
-void cmd_browse_done(struct ctrl *c, struct browse_req *q, int rc, int cancelled)
+void cmd_browse_done(struct cmd_state *m, struct browse_req *q, int rc, int cancelled)
 {
-	if (c->browsing == q) {
-		c->browsing = NULL;
-		loop_timer_del(c->loop, c->browse_timer);
-		c->browse_timer = 0;
+	struct ctrl *c = m->ctrl;
+
+	if (m->browsing == q) {
+		m->browsing = NULL;
+		loop_timer_del(c->loop, m->browse_timer);
+		m->browse_timer = 0;
 	}
 	if (!q->answered && !cancelled) {
 		if (!rc && q->frame) {
@@ -192,5 +198,5 @@ void cmd_browse_done(struct ctrl *c, struct browse_req *q, int rc, int cancelled
 		}
 	}
 	cmd_browse_free(q);
-	cmd_browse_next(c);
+	cmd_browse_next(m);
 }

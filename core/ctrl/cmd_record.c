@@ -162,16 +162,17 @@ out:
 	return rc;
 }
 
-void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancelled)
+void cmd_rec_done(struct cmd_state *m, struct rec_job *job, int rc, int cancelled)
 {
-	/* read before c->rec is cleared: clang 14's analyzer then stops taking job for NULL */
+	struct ctrl *c = m->ctrl;
+	/* read before m->rec is cleared: clang 14's analyzer then stops taking job for NULL */
 	const bool resolve_failed = job->resolve_failed;
-	const char *rid = cmd_recorder_id(c);
+	const char *rid = cmd_recorder_id(m);
 	uint8_t *f = NULL;
 	size_t len;
 
-	if (c->rec == job)
-		c->rec = NULL;
+	if (m->rec == job)
+		m->rec = NULL;
 	/* After a client's stop (cancelled) nothing more is said about this recording. */
 	if (cancelled || rc == -ERR_CANCELLED) {
 		LOG_INFO(LOG_CTRL, "recording in %s stopped", job->rec_dir);
@@ -204,17 +205,17 @@ void cmd_rec_done(struct ctrl *c, struct rec_job *job, int rc, int cancelled)
 	if (f)
 		ctrl_broadcast_frame(c, f, len);
 	cmd_rec_free(job);
-	c->rec_kind = REC_AUTO;
+	m->rec_kind = REC_AUTO;
 }
 
 /* Stops the running recording synchronously; 0, or -ETIMEDOUT when it would not end. */
-int cmd_rec_stop(struct ctrl *c)
+int cmd_rec_stop(struct cmd_state *m)
 {
 	int rc;
 
-	if (!jobs_busy(c->jobs, JOB_RECORDER))
+	if (!jobs_busy(m->ctrl->jobs, JOB_RECORDER))
 		return 0;
-	rc = jobs_stop(c->jobs, JOB_RECORDER, CONFIG_JOB_STOP_TIMEOUT_MS);
+	rc = jobs_stop(m->ctrl->jobs, JOB_RECORDER, CONFIG_JOB_STOP_TIMEOUT_MS);
 	if (rc)
 		LOG_ERR(LOG_CTRL, "the recorder did not stop within %d ms",
 			CONFIG_JOB_STOP_TIMEOUT_MS);
@@ -234,8 +235,9 @@ static int cmd_opt_str(const struct jr *r, int args, const char *key, const char
 	return jr_str(r, t, out, cap) < 0 ? -ERR_BAD_REQUEST : 0;
 }
 
-void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int args)
+void cmd_start(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args)
 {
+	struct ctrl *c = m->ctrl;
 	struct rec_job *job;
 	const char *why = NULL;
 	long long buffering = 5;
@@ -323,7 +325,7 @@ void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int a
 		rc = cmd_data_dir(c, r, args, job->provider_id, job->data_dir,
 				  sizeof(job->data_dir), &why);
 	/* Only a valid request replaces the running recording. */
-	if (!rc && cmd_rec_stop(c)) {
+	if (!rc && cmd_rec_stop(m)) {
 		rc = -ERR_FAILURE;
 		why = "The previous recording is still stopping; try again.";
 	}
@@ -345,6 +347,6 @@ void cmd_start(struct ctrl *c, struct ctrl_client *cl, const struct jr *r, int a
 	}
 	LOG_INFO(LOG_CTRL, "recording %s item into %s (quality %s, buffering %d)", job->provider_id,
 		 job->rec_dir, job->quality, job->sa.buffering);
-	c->rec = job;
-	c->rec_kind = REC_AUTO;
+	m->rec = job;
+	m->rec_kind = REC_AUTO;
 }

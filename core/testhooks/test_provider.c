@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
-#include "core/ctrl/ctrl_int.h"
 #include "core/testhooks/test_provider.h"
 #include "core/base/err.h"
 #include "core/base/log.h"
