@@ -86,8 +86,8 @@ int64_t rx_tl_check(struct ts_remux *r, struct ts_stream *st, int64_t ext, int64
 /* Unwraps a 33-bit input timestamp next to the last input time. */
 int64_t rx_unwrap(const struct ts_remux *r, int64_t raw33);
 /* Maps a PES's 33-bit PTS and DTS to output time (one rebase decision for both). */
-void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33,
-	       int64_t *pts, int64_t *dts);
+void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33, int64_t *pts,
+	       int64_t *dts);
 /* Output time of an input PCR base, or TS_NOTS when it cannot be placed yet. */
 int64_t rx_pcr_place(const struct ts_remux *r, int64_t raw33);
 /* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */

@@ -77,8 +77,8 @@ int64_t rx_unwrap(const struct ts_remux *r, int64_t raw33)
 }
 
 /* Maps a PES's 33-bit PTS and DTS to output time (one rebase decision for both). */
-void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33,
-		   int64_t *pts, int64_t *dts)
+void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33, int64_t *pts,
+	       int64_t *dts)
 {
 	int64_t ext = rx_unwrap(r, dts33), lead = ts_diff33(dts33, pts33);
 	int64_t off = rx_tl_check(r, st, ext, lead);

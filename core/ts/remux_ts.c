@@ -498,8 +498,7 @@ void rx_ts_segment_end(struct ts_remux *r)
 {
 	if (!r->synced)
 		resync(r, true);
-	while (r->synced && r->carry_n >= TS_PKT && r->carry[0] == TS_SYNC &&
-	       !r->err) {
+	while (r->synced && r->carry_n >= TS_PKT && r->carry[0] == TS_SYNC && !r->err) {
 		fast_packet(r, r->carry, false);
 		carry_drop(r, TS_PKT);
 	}
