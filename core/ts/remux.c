@@ -8,6 +8,21 @@
 #include "core/base/err.h"
 #include "core/ts/remux_int.h"
 
+/* ---------------------------------------------------------------- stream slots */
+
+struct ts_stream *rx_audio_slot(struct ts_remux *r, int na)
+{
+	struct ts_stream *a = &r->st[1 + na];
+
+	if (1 + na >= r->n_streams) {
+		memset(a, 0, sizeof(*a));
+		a->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
+		a->last_dts = TS_NOTS;
+		a->last_in = TS_NOTS;
+	}
+	return a;
+}
+
 /* ---------------------------------------------------------------- API */
 
 int ts_remux_init(struct ts_remux *r, const struct ts_sink_ops *ops, void *ctx)

@@ -49,13 +49,7 @@ static void fmp4_streams(struct ts_remux *r)
 			r->st[0].codec = t->codec;
 			continue;
 		}
-		st = &r->st[1 + na];
-		if (1 + na >= r->n_streams) {
-			memset(st, 0, sizeof(*st));
-			st->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
-			st->last_dts = TS_NOTS;
-			st->last_in = TS_NOTS;
-		}
+		st = rx_audio_slot(r, na);
 		st->codec = t->codec;
 		st->acfg = t->audio;
 		st->sid = t->codec == TS_CODEC_AC3 || t->codec == TS_CODEC_EAC3 ? PES_SID_PRIVATE1

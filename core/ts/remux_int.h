@@ -1,8 +1,9 @@
 /*
  * What the parts of the MPEG-TS remuxer share (private to core/ts/remux*.c; the interface
- * is remux.h): remux.c the API, remux_ts.c TS input (framing, input PSI, the hold at a
- * segment start), remux_pass.c TS pass-through, remux_fmp4.c fMP4 input, remux_time.c the
- * timeline and sections, remux_out.c the output (buffer, PAT/PMT/PCR, packetizer).
+ * is remux.h): remux.c the API and the stream slots, remux_ts.c TS input (framing, input
+ * PSI, the hold at a segment start), remux_pass.c TS pass-through, remux_fmp4.c fMP4 input,
+ * remux_time.c the timeline and sections, remux_out.c the output (buffer, PAT/PMT/PCR,
+ * packetizer).
  */
 #ifndef SS_TS_REMUX_INT_H
 #define SS_TS_REMUX_INT_H
@@ -16,6 +17,14 @@ static inline void set_err(struct ts_remux *r, int rc)
 	if (rc < 0 && !r->err)
 		r->err = rc;
 }
+
+/* ---- remux.c: stream slots -------------------------------------------------------------- */
+
+/*
+ * Audio stream slot 1 + na for a PMT or fMP4 init being applied: a slot beyond the streams
+ * in use starts afresh on its output PID (a slot keeps its PID and CC across changes).
+ */
+struct ts_stream *rx_audio_slot(struct ts_remux *r, int na);
 
 /* ---- remux_out.c: output buffer, PSI and PCR output, packetizer ----------------------- */
 

@@ -56,13 +56,7 @@ static void pmt_apply(struct ts_remux *r, const struct psi_pmt *pmt)
 		if (c != TS_CODEC_AAC && c != TS_CODEC_AAC_LATM && c != TS_CODEC_MP2 &&
 		    c != TS_CODEC_AC3 && c != TS_CODEC_EAC3)
 			continue;
-		a = &r->st[1 + na];
-		if (1 + na >= r->n_streams) {
-			memset(a, 0, sizeof(*a));
-			a->out_pid = (uint16_t)(TS_OUT_PID_AUDIO + na);
-			a->last_dts = TS_NOTS;
-			a->last_in = TS_NOTS;
-		}
+		a = rx_audio_slot(r, na);
 		changed |= a->codec != c || memcmp(a->lang, pmt->es[i].lang, 4) != 0;
 		a->codec = c;
 		a->in_pid = pmt->es[i].pid;
@@ -426,6 +420,19 @@ static void resync(struct ts_remux *r, bool final)
 	}
 }
 
+/* Writes the whole packets waiting in the carry buffer (a lost sync ends them). */
+static void carry_packets(struct ts_remux *r)
+{
+	while (r->synced && r->carry_n >= TS_PKT && !r->err) {
+		if (r->carry[0] != TS_SYNC) {
+			r->synced = false;
+			break;
+		}
+		fast_packet(r, r->carry, false);
+		carry_drop(r, TS_PKT);
+	}
+}
+
 void rx_ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 {
 	bool mut = r->mut_lo != NULL; /* p is ts_remux_feed_mut()'s writable buffer */
@@ -460,24 +467,9 @@ void rx_ts_feed(struct ts_remux *r, const uint8_t *p, size_t n)
 				n = 0;
 			}
 		}
-		/* whole packets waiting in the carry buffer */
-		while (r->synced && r->carry_n >= TS_PKT && !r->err) {
-			if (r->carry[0] != TS_SYNC) {
-				r->synced = false;
-				break;
-			}
-			fast_packet(r, r->carry, false);
-			carry_drop(r, TS_PKT);
-		}
+		carry_packets(r);
 	}
-	while (r->synced && r->carry_n >= TS_PKT && !r->err) {
-		if (r->carry[0] != TS_SYNC) {
-			r->synced = false;
-			break;
-		}
-		fast_packet(r, r->carry, false);
-		carry_drop(r, TS_PKT);
-	}
+	carry_packets(r);
 }
 
 void rx_ts_segment_begin(struct ts_remux *r)
