@@ -321,6 +321,67 @@ int fmp4_parse_init(const uint8_t *p, size_t n, struct fmp4_init *ini)
 
 static const uint8_t trun_field_len[4] = {4, 4, 4, 4}; /* dur, size, flags, cto */
 
+/*
+ * Adds the run of one trun box (r: its rn bytes after the box header) of track to m: sample
+ * defaults def (duration, size, flags from tfhd or trex), data offsets relative to base.
+ * *pos (the run's data offset) and *dts advance past its samples.
+ */
+static int parse_trun(const uint8_t *mb, const uint8_t *r, size_t rn, int track,
+		      const uint32_t def[3], uint64_t base, uint64_t *pos, int64_t *dts,
+		      struct fmp4_moof *m)
+{
+	size_t off = 8;
+	struct fmp4_run *run;
+	uint64_t total = 0;
+
+	if (rn < 8)
+		return -ERR_PARSE;
+	if (m->n_runs >= CONFIG_TS_MAX_RUNS)
+		return -ERR_LIMIT;
+	run = &m->runs[m->n_runs];
+	memset(run, 0, sizeof(*run));
+	run->track = track;
+	run->version = r[0];
+	run->tr_flags = rd32(r) & 0xffffff;
+	run->count = rd32(r + 4);
+	if (run->tr_flags & 0x1) {
+		if (rn < off + 4)
+			return -ERR_PARSE;
+		*pos = base + (uint64_t)(int64_t)(int32_t)rd32(r + off);
+		off += 4;
+	}
+	if (run->tr_flags & 0x4) {
+		if (rn < off + 4)
+			return -ERR_PARSE;
+		run->first_flags = rd32(r + off);
+		off += 4;
+	}
+	run->entry_len = 0;
+	for (int f = 0; f < 4; f++)
+		if (run->tr_flags & (0x100u << f))
+			run->entry_len += trun_field_len[f];
+	/* all-default samples have no table; their count is still bounded */
+	if (run->entry_len ? run->count > (rn - off) / run->entry_len : run->count > 1000000)
+		return -ERR_PARSE;
+	run->tab_off = (uint32_t)(r + off - mb);
+	run->def_dur = def[0];
+	run->def_size = def[1];
+	run->def_flags = def[2];
+	run->data_off = *pos;
+	run->dts = *dts;
+	for (uint32_t k = 0; k < run->count; k++) {
+		struct fmp4_sample s;
+
+		fmp4_run_sample(mb, run, k, &s);
+		total += s.size;
+		*dts += s.dur;
+	}
+	*pos += total;
+	if (run->count)
+		m->n_runs++;
+	return 0;
+}
+
 static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t moof_pos,
 		      uint64_t *next_base, struct fmp4_init *ini, struct fmp4_moof *m)
 {
@@ -330,7 +391,7 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 	int track = -1;
 	struct fmp4_track *t;
 	uint64_t base, pos;
-	uint32_t dd, ds, df;
+	uint32_t def[3]; /* sample duration, size, flags */
 	int64_t dts;
 
 	if (mp4_box_find(p, n, FCC('t', 'f', 'h', 'd'), &b, &bn) < 0 || bn < 8)
@@ -343,9 +404,9 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 	if (track < 0)
 		return 0; /* a track we do not carry */
 	t = &ini->tracks[track];
-	dd = t->def_dur;
-	ds = t->def_size;
-	df = t->def_flags;
+	def[0] = t->def_dur;
+	def[1] = t->def_size;
+	def[2] = t->def_flags;
 	i = 8;
 	base = (fl & 0x20000) ? moof_pos : *next_base;
 	if (fl & 0x01) {
@@ -359,19 +420,19 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 	if (fl & 0x08) {
 		if (bn < i + 4)
 			return -ERR_PARSE;
-		dd = rd32(b + i);
+		def[0] = rd32(b + i);
 		i += 4;
 	}
 	if (fl & 0x10) {
 		if (bn < i + 4)
 			return -ERR_PARSE;
-		ds = rd32(b + i);
+		def[1] = rd32(b + i);
 		i += 4;
 	}
 	if (fl & 0x20) {
 		if (bn < i + 4)
 			return -ERR_PARSE;
-		df = rd32(b + i);
+		def[2] = rd32(b + i);
 		i += 4;
 	}
 	if (bn < i)
@@ -393,57 +454,11 @@ static int parse_traf(const uint8_t *mb, const uint8_t *p, size_t n, uint64_t mo
 			return -ERR_PARSE;
 		size = (size_t)(bx.size ? bx.size : n - i);
 		if (bx.type == FCC('t', 'r', 'u', 'n')) {
-			const uint8_t *r = p + i + bx.hdr_len;
-			size_t rn = size - bx.hdr_len, off = 8;
-			struct fmp4_run *run;
-			uint64_t total = 0;
+			int rc = parse_trun(mb, p + i + bx.hdr_len, size - bx.hdr_len, track, def,
+					    base, &pos, &dts, m);
 
-			if (rn < 8)
-				return -ERR_PARSE;
-			if (m->n_runs >= CONFIG_TS_MAX_RUNS)
-				return -ERR_LIMIT;
-			run = &m->runs[m->n_runs];
-			memset(run, 0, sizeof(*run));
-			run->track = track;
-			run->version = r[0];
-			run->tr_flags = rd32(r) & 0xffffff;
-			run->count = rd32(r + 4);
-			if (run->tr_flags & 0x1) {
-				if (rn < off + 4)
-					return -ERR_PARSE;
-				pos = base + (uint64_t)(int64_t)(int32_t)rd32(r + off);
-				off += 4;
-			}
-			if (run->tr_flags & 0x4) {
-				if (rn < off + 4)
-					return -ERR_PARSE;
-				run->first_flags = rd32(r + off);
-				off += 4;
-			}
-			run->entry_len = 0;
-			for (int f = 0; f < 4; f++)
-				if (run->tr_flags & (0x100u << f))
-					run->entry_len += trun_field_len[f];
-			/* all-default samples have no table; their count is still bounded */
-			if (run->entry_len ? run->count > (rn - off) / run->entry_len
-					   : run->count > 1000000)
-				return -ERR_PARSE;
-			run->tab_off = (uint32_t)(r + off - mb);
-			run->def_dur = dd;
-			run->def_size = ds;
-			run->def_flags = df;
-			run->data_off = pos;
-			run->dts = dts;
-			for (uint32_t k = 0; k < run->count; k++) {
-				struct fmp4_sample s;
-
-				fmp4_run_sample(mb, run, k, &s);
-				total += s.size;
-				dts += s.dur;
-			}
-			pos += total;
-			if (run->count)
-				m->n_runs++;
+			if (rc < 0)
+				return rc;
 		}
 		i += size;
 	}

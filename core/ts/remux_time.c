@@ -1,0 +1,214 @@
+/*
+ * MPEG-TS remuxer timeline and sections: input times (33-bit, several periods) mapped to one
+ * continuous output timeline, rebased at discontinuities; a change of configuration opens a
+ * new section file.
+ */
+#include <string.h>
+
+#include "core/base/log.h"
+#include "core/ts/remux_int.h"
+
+#define BACK_90K (TS_CLOCK / 2)
+
+/* ---------------------------------------------------------------- timeline */
+
+/*
+ * Offset for the first timestamp: keep it, but lift fMP4 starting near 0 to 1.4 s so that
+ * DTS before PTS (edit lists) and the generated PCR before DTS stay positive.
+ */
+static int64_t first_offset(const struct ts_remux *r, int64_t ext)
+{
+	return r->seg_fmp4 && ext < 126000 ? 126000 - ext : 0;
+}
+
+/*
+ * One offset for the whole program so that input time ext continues the output timeline:
+ * decoding continues after the last DTS, and presentation (ext + r->next_lead, the first
+ * picture's PTS when known) after the last PTS, so B-frame delays that differ between the
+ * two encodes cannot make pictures overlap.
+ */
+static void rebase(struct ts_remux *r, int64_t ext)
+{
+	int64_t end = r->out_end, pend = r->out_pend;
+
+	r->rebase_pending = false;
+	r->ref_in = ext;
+	if (end == TS_NOTS) { /* nothing written yet: as for the very first timestamp */
+		r->offset = first_offset(r, ext);
+		return;
+	}
+	r->offset = end - ext;
+	if (pend != TS_NOTS && pend - (ext + r->next_lead) > r->offset)
+		r->offset = pend - (ext + r->next_lead);
+	r->seg.rebased = true;
+	LOG_DBG(LOG_TS, "rebase: input %lld continues at %lld", (long long)ext, (long long)end);
+}
+
+/*
+ * Decides whether input decode time ext (unwrapped) starts a new period and rebases the whole
+ * program if so: after a tagged discontinuity, on a jump over CONFIG_TS_JUMP_SECONDS from the
+ * program's last time, or when a stream's own DTS goes back by more than BACK_90K (time never
+ * runs backwards inside a period; small steps are left to the stream). lead is the PTS-DTS of
+ * this access unit. Returns the offset to add.
+ */
+int64_t rx_tl_check(struct ts_remux *r, struct ts_stream *st, int64_t ext, int64_t lead)
+{
+	if (r->ref_in == TS_NOTS && !r->rebase_pending) {
+		r->offset = first_offset(r, ext);
+	} else if (r->rebase_pending ||
+		   (r->ref_in != TS_NOTS &&
+		    (ext - r->ref_in > JUMP_90K || r->ref_in - ext > JUMP_90K)) ||
+		   (st && st->last_in != TS_NOTS && st->last_in - ext > BACK_90K)) {
+		r->next_lead = lead > 0 && lead < TS_CLOCK * 10 ? lead : 0;
+		rebase(r, ext);
+		r->next_lead = 0;
+		for (int i = 0; i < r->n_streams; i++)
+			r->st[i].last_in = TS_NOTS;
+	}
+	r->ref_in = ext;
+	if (st)
+		st->last_in = ext;
+	return r->offset;
+}
+
+int64_t rx_unwrap(const struct ts_remux *r, int64_t raw33)
+{
+	return r->ref_in == TS_NOTS ? raw33 : r->ref_in + ts_diff33(r->ref_in, raw33);
+}
+
+/* Maps a PES's 33-bit PTS and DTS to output time (one rebase decision for both). */
+void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t dts33, int64_t *pts,
+	       int64_t *dts)
+{
+	int64_t ext = rx_unwrap(r, dts33), lead = ts_diff33(dts33, pts33);
+	int64_t off = rx_tl_check(r, st, ext, lead);
+
+	*dts = ext + off;
+	*pts = ext + lead + off;
+}
+
+/*
+ * Output time of an input PCR base, or TS_NOTS when it cannot be placed yet: PCRs never
+ * decide a rebase (they run ahead of the PES times they belong to), so one that looks like a
+ * jump, or comes before the first PES time of a period, is dropped; generated PCRs cover.
+ */
+int64_t rx_pcr_place(const struct ts_remux *r, int64_t raw33)
+{
+	int64_t ext;
+
+	if (r->ref_in == TS_NOTS || r->rebase_pending)
+		return TS_NOTS;
+	ext = rx_unwrap(r, raw33);
+	if (ext - r->ref_in > JUMP_90K || r->ref_in - ext > JUMP_90K)
+		return TS_NOTS;
+	return ext + r->offset;
+}
+
+/* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */
+void rx_note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64_t dts, int64_t dur)
+{
+	if (dur <= 0 && st->last_dts != TS_NOTS) {
+		int64_t d = dts - st->last_dts;
+
+		dur = d > 0 && d < TS_CLOCK ? d : st->dur;
+	}
+	if (dur > 0)
+		st->dur = dur;
+	st->last_dts = dts;
+	/* kept for the program, not per stream: streams come and go between periods */
+	if (r->out_end == TS_NOTS || dts + st->dur > r->out_end)
+		r->out_end = dts + st->dur;
+	if (r->out_pend == TS_NOTS || pts + st->dur > r->out_pend)
+		r->out_pend = pts + st->dur;
+	if (st->video || r->st[0].codec == TS_CODEC_NONE) {
+		if (r->seg_first == TS_NOTS)
+			r->seg_first = dts;
+		if (dts + st->dur > r->seg_last || r->seg_last == TS_NOTS)
+			r->seg_last = dts + st->dur;
+	}
+}
+
+/* ---------------------------------------------------------------- sections */
+
+/*
+ * Audio waits for the section's first video key frame, but not forever: a PMT may list a
+ * video stream that never carries data (radio with a still), so after about 4 s of audio
+ * access units (200) the wait ends.
+ */
+bool rx_audio_waited_enough(struct ts_remux *r)
+{
+	if (++r->audio_wait < 200)
+		return false;
+	LOG_WARN(LOG_TS, "no video key frame after 200 audio frames: writing audio");
+	r->need_key = false;
+	return true;
+}
+
+bool rx_cfg_differs(const struct ts_section_info *a, const struct ts_section_info *b)
+{
+	if (a->vcodec != b->vcodec || a->n_audio != b->n_audio)
+		return true;
+	if (a->width && b->width && (a->width != b->width || a->height != b->height))
+		return true;
+	for (int i = 0; i < a->n_audio; i++) {
+		const struct audio_cfg *x = &a->audio[i], *y = &b->audio[i];
+
+		if (x->codec != y->codec)
+			return true;
+		if (x->rate && y->rate && x->rate != y->rate)
+			return true;
+		if (x->channels && y->channels && x->channels != y->channels)
+			return true;
+	}
+	return false;
+}
+
+/* Opens section index+1 with configuration c; first_out is its first output time. */
+void rx_section_open(struct ts_remux *r, const struct ts_section_info *c, int64_t first_out)
+{
+	int rc = 0;
+
+	rx_pk_end_all(r);
+	rx_out_flush(r);
+	r->section++;
+	r->cur = *c;
+	r->cur.index = r->section;
+	if (r->ops.section && !r->err)
+		rc = r->ops.section(r->ctx, &r->cur);
+	set_err(r, rc);
+	r->seg.new_section = true;
+	r->need_key = r->st[0].codec != TS_CODEC_NONE;
+	r->key_wait = r->audio_wait = 0;
+	r->pmt_version = 0;
+	LOG_INFO(LOG_TS, "section %d: %s %dx%d, %d audio", r->section, ts_codec_name(c->vcodec),
+		 c->width, c->height, c->n_audio);
+	/*
+	 * Each file starts with PAT, PMT and a PCR, so a player can start on it. The PCR starts
+	 * afresh: the previous file's clock is nothing to this one.
+	 */
+	r->pcr_last = TS_NOTS;
+	rx_emit_psi(r);
+	r->psi_fresh = true;
+	if (first_out != TS_NOTS)
+		rx_emit_pcr(r, first_out - r->pcr_delay, false);
+}
+
+/* Builds the configuration the next data has, from the hold scan or the fMP4 init. */
+void rx_cfg_now(const struct ts_remux *r, struct ts_section_info *c, int w, int h)
+{
+	memset(c, 0, sizeof(*c));
+	c->vcodec = r->st[0].codec;
+	c->width = w;
+	c->height = h;
+	if (!w && c->vcodec == r->cur.vcodec) {
+		c->width = r->cur.width;
+		c->height = r->cur.height;
+	}
+	for (int i = 1; i < r->n_streams; i++) {
+		if (r->st[i].codec == TS_CODEC_NONE)
+			continue;
+		c->audio[c->n_audio] = r->st[i].acfg;
+		c->audio[c->n_audio].codec = r->st[i].codec;
+		c->n_audio++;
+	}
+}
