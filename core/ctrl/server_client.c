@@ -286,6 +286,29 @@ static int ctrl_is_loopback(const struct sockaddr_storage *ss)
 static const uint8_t ready_frame[] = {0,   0,	0,   13,  '[', '"', 'r', 'e', 'a',
 				      'd', 'y', '"', ',', ' ', '{', '}', ']'};
 
+/* A connection beyond the table gets one error naming the limit, then the close. The frame
+ * is small and the socket new, so one non-blocking send fits its empty send buffer; what the
+ * peer sent already is drained first, so the close does not turn into a reset that would
+ * discard the error before the peer reads it. */
+static void ctrl_refuse(int s)
+{
+	char msg[96], junk[512];
+	uint8_t *f;
+	size_t len;
+
+	snprintf(msg, sizeof(msg), "Too many clients: the control port serves at most %d at once.",
+		 CONFIG_CTRL_MAX_CLIENTS);
+	f = ctrl_error_frame(-ERR_LIMIT, msg, NULL, NULL, &len);
+	if (f) {
+		(void)send(s, f, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		free(f);
+	}
+	shutdown(s, SHUT_WR);
+	for (int i = 0; i < 8 && recv(s, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+		;
+	close(s);
+}
+
 void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 {
 	struct ctrl *c = ctx;
@@ -319,7 +342,7 @@ void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 		if (!cl) {
 			LOG_WARN(LOG_CTRL, "client %s:%s refused: %d clients connected", host, port,
 				 CONFIG_CTRL_MAX_CLIENTS);
-			close(s);
+			ctrl_refuse(s);
 			continue;
 		}
 		cl->in = malloc(CONFIG_CTRL_IN_BUF);
@@ -351,4 +374,3 @@ void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 		}
 	}
 }
-

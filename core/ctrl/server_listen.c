@@ -135,4 +135,3 @@ void ctrl_rebind(struct ctrl *c, const struct config *nc)
 	snprintf(c->laddr, sizeof(c->laddr), "%s", addr);
 	c->lport = port;
 }
-

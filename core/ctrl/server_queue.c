@@ -105,4 +105,3 @@ int ctrl_send(struct ctrl *c, struct ctrl_client *cl, struct obuf *ob)
 	cl->backlog += ob->len;
 	return ctrl_flush(c, cl);
 }
-

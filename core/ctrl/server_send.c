@@ -123,4 +123,3 @@ void ctrl_client_fail(struct ctrl *c, struct ctrl_client *cl, int rc, const char
 	cl->in_len = 0;
 	ctrl_flush(c, cl);
 }
-

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from fixtures_accept import config_value
 from fixtures_ctrl import TEST_PROVIDER, is_error, start_args
 from sslib import TOP, Client, daemon_cmd, free_port, sanitized_build, under_qemu
 
@@ -157,9 +158,16 @@ def test_auth_token(make_ctrl_daemon):
 
 
 def test_client_table_is_fixed(ctrl_daemon):
-    clients = [ctrl_daemon.client() for _ in range(32)]
+    limit = config_value("CTRL_MAX_CLIENTS", 128)
+    clients = [ctrl_daemon.client() for _ in range(limit)]
     extra = Client(ctrl_daemon.port, expect_ready=False)
-    assert extra.wait_closed(timeout=5) == []
+    # one error reply naming the limit, then the close; no "ready" for a refused client
+    msgs = extra.wait_closed(timeout=5)
+    assert len(msgs) == 1, msgs
+    cmd, args = msgs[0]
+    assert cmd == "stop" and args["reason"] == "error" and args["error_id"] == "failure"
+    assert "at most %d" % limit in args["msg"] and args["message"] == args["msg"]
+    assert args["recorder_id"] == "unknown"
     assert "refused" in ctrl_daemon.output()
     clients[0].close()
     time.sleep(0.1)
