@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,5 +164,33 @@ int dns_resolve(const char *host, int port, int cancel_fd, int timeout_ms, struc
 		}
 	}
 	job_put(j);
+	return rc;
+}
+
+int dns_cache_resolve(struct dns_cache *c, const char *host, int port, int cancel_fd,
+		      int timeout_ms, struct dns_result *out)
+{
+	int64_t t = mono_ms();
+	struct dns_cached *slot = &c->e[0];
+	int rc;
+
+	for (int i = 0; i < CONFIG_HTTP_DNS_CACHE; i++) {
+		struct dns_cached *d = &c->e[i];
+
+		if (d->host[0] && !strcmp(d->host, host) &&
+		    t - d->at_ms < CONFIG_HTTP_DNS_CACHE_S * 1000) {
+			*out = d->res;
+			set_port(out, port);
+			return 0;
+		}
+		if (d->at_ms < slot->at_ms)
+			slot = d;
+	}
+	rc = dns_resolve(host, port, cancel_fd, timeout_ms, out);
+	if (rc == 0 && CONFIG_HTTP_DNS_CACHE > 0) {
+		snprintf(slot->host, sizeof(slot->host), "%s", host);
+		slot->at_ms = t;
+		slot->res = *out;
+	}
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "core/base/common.h"
+#include "net/url.h"
 
 #define DNS_MAX_ADDRS 4
 
@@ -22,5 +23,22 @@ struct dns_result {
  * Returns 0, -ERR_DNS, -ERR_TIMEOUT, -ERR_CANCELLED or -ENOMEM/-EAGAIN.
  */
 int dns_resolve(const char *host, int port, int cancel_fd, int timeout_ms, struct dns_result *out);
+
+/* Recent answers of one HTTP session: CONFIG_HTTP_DNS_CACHE names, each kept for
+ * CONFIG_HTTP_DNS_CACHE_S seconds. Zeroed memory is an empty cache. */
+struct dns_cached {
+	char host[URL_HOST_MAX];
+	int64_t at_ms;
+	struct dns_result res;
+};
+
+struct dns_cache {
+	struct dns_cached e[CONFIG_HTTP_DNS_CACHE > 0 ? CONFIG_HTTP_DNS_CACHE : 1];
+};
+
+/* dns_resolve() answered from c when host was resolved recently; a new answer is stored in
+ * place of the oldest. */
+int dns_cache_resolve(struct dns_cache *c, const char *host, int port, int cancel_fd,
+		      int timeout_ms, struct dns_result *out);
 
 #endif

@@ -132,25 +132,20 @@ static int parse_int(const char *s, int *v)
 	return 0;
 }
 
-int fetch_main(int argc, char **argv)
-{
-	const char *headers[FETCH_MAX_HEADERS + 1] = {0};
-	const char *url = NULL, *out_path = NULL;
-	struct http_session_opts so;
-	struct http_session *s = NULL;
-	struct http_request rq;
-	struct http_response rs;
-	struct fetch_out out = {STDOUT_FILENO, 0};
-	struct sigaction sa;
-	struct timespec t0, t1;
-	int n_headers = 0, verbose = 0, pfd[2] = {-1, -1}, rc;
-	int64_t r0 = -1, r1 = -1;
-	bool head = false;
-	double secs;
+/* What the command line asks for beyond the session and request options. */
+struct fetch_args {
+	const char *headers[FETCH_MAX_HEADERS + 1];
+	int n_headers;
+	const char *url, *out_path;
+	int verbose;
+	bool head;
+	int64_t r0, r1;
+};
 
-	http_session_opts_init(&so);
-	cli_http_opts(&so); /* --set tls_verify=0 / ca_file=F given around --fetch */
-	http_request_init(&rq, NULL);
+/* Parses argv into fa, so and rq: -1 to go on, else the exit status to return at once. */
+static int fetch_parse_args(int argc, char **argv, struct fetch_args *fa,
+			    struct http_session_opts *so, struct http_request *rq)
+{
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -159,27 +154,27 @@ int fetch_main(int argc, char **argv)
 		if (!a)
 			break; /* argv[argc] is NULL; a caller passing a shorter vector ends here */
 		if (!strcmp(a, "-H") && v) {
-			if (n_headers >= FETCH_MAX_HEADERS) {
+			if (fa->n_headers >= FETCH_MAX_HEADERS) {
 				fprintf(stderr, "fetch: at most %d -H options\n",
 					FETCH_MAX_HEADERS);
 				return 2;
 			}
-			headers[n_headers++] = v;
+			fa->headers[fa->n_headers++] = v;
 			i++;
 		} else if (!strcmp(a, "-o") && v) {
-			out_path = v;
+			fa->out_path = v;
 			i++;
 		} else if (!strcmp(a, "-v")) {
-			verbose = 1;
+			fa->verbose = 1;
 		} else if (!strcmp(a, "-I")) {
-			head = true;
+			fa->head = true;
 		} else if (!strcmp(a, "-k") || !strcmp(a, "--insecure")) {
-			so.tls_verify = 0;
+			so->tls_verify = 0;
 		} else if (!strcmp(a, "--ca") && v) {
-			so.ca_file = v;
+			so->ca_file = v;
 			i++;
 		} else if (!strcmp(a, "-r") && v) {
-			if (parse_range(v, &r0, &r1)) {
+			if (parse_range(v, &fa->r0, &fa->r1)) {
 				fprintf(stderr, "fetch: bad range '%s'\n", v);
 				return 2;
 			}
@@ -192,30 +187,52 @@ int fetch_main(int argc, char **argv)
 				return 2;
 			}
 			if (!strcmp(a, "--retries"))
-				rq.max_retries = t;
+				rq->max_retries = t;
 			else if (!strcmp(a, "--rate"))
-				so.rate_per_min = t;
+				so->rate_per_min = t;
 			else if (!strcmp(a, "--burst"))
-				so.rate_burst = t;
+				so->rate_burst = t;
 			else
-				so.connect_timeout_ms = so.first_byte_timeout_ms =
-					so.idle_timeout_ms = t;
+				so->connect_timeout_ms = so->first_byte_timeout_ms =
+					so->idle_timeout_ms = t;
 			i++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(fetch_usage, stdout);
 			return 0;
-		} else if (a[0] != '-' && !url) {
-			url = a;
+		} else if (a[0] != '-' && !fa->url) {
+			fa->url = a;
 		} else {
 			fprintf(stderr, "fetch: unexpected argument '%s'\n%s", a, fetch_usage);
 			return 2;
 		}
 	}
-	if (!url) {
+	if (!fa->url) {
 		fputs(fetch_usage, stderr);
 		return 2;
 	}
-	if (verbose) {
+	return -1;
+}
+
+int fetch_main(int argc, char **argv)
+{
+	struct fetch_args fa = {.r0 = -1, .r1 = -1};
+	struct http_session_opts so;
+	struct http_session *s = NULL;
+	struct http_request rq;
+	struct http_response rs;
+	struct fetch_out out = {STDOUT_FILENO, 0};
+	struct sigaction sa;
+	struct timespec t0, t1;
+	int pfd[2] = {-1, -1}, rc;
+	double secs;
+
+	http_session_opts_init(&so);
+	cli_http_opts(&so); /* --set tls_verify=0 / ca_file=F given around --fetch */
+	http_request_init(&rq, NULL);
+	rc = fetch_parse_args(argc, argv, &fa, &so, &rq);
+	if (rc >= 0)
+		return rc;
+	if (fa.verbose) {
 		log_set_level_name("http", LOG_LVL_DEBUG);
 		log_set_level_name("tls", LOG_LVL_DEBUG);
 	}
@@ -228,10 +245,10 @@ int fetch_main(int argc, char **argv)
 		so.cancel_fd = pfd[0];
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (out_path && strcmp(out_path, "-")) {
-		out.fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fa.out_path && strcmp(fa.out_path, "-")) {
+		out.fd = open(fa.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (out.fd < 0) {
-			fprintf(stderr, "fetch: %s: %s\n", out_path, strerror(errno));
+			fprintf(stderr, "fetch: %s: %s\n", fa.out_path, strerror(errno));
 			rc = 2;
 			goto done;
 		}
@@ -242,23 +259,23 @@ int fetch_main(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
-	rq.url = url;
-	rq.method = head ? "HEAD" : "GET";
-	rq.range_start = r0;
-	rq.range_end = r1;
-	rq.headers = n_headers ? headers : NULL;
+	rq.url = fa.url;
+	rq.method = fa.head ? "HEAD" : "GET";
+	rq.range_start = fa.r0;
+	rq.range_end = fa.r1;
+	rq.headers = fa.n_headers ? fa.headers : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = http_get(s, &rq, &rs, fetch_write, &out);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (verbose || rc)
+	if (fa.verbose || rc)
 		fprintf(stderr,
 			"fetch: status=%d bytes=%llu time=%.3f rate=%.1fMB/s type=%s "
 			"length=%lld range_total=%lld final_url=%s\n",
 			rs.status, (unsigned long long)out.bytes, secs,
 			secs > 0 ? (double)out.bytes / secs / 1e6 : 0.0,
 			rs.content_type[0] ? rs.content_type : "-", (long long)rs.content_length,
-			(long long)rs.range_total, rs.final_url[0] ? rs.final_url : url);
+			(long long)rs.range_total, rs.final_url[0] ? rs.final_url : fa.url);
 	if (rc) {
 		fprintf(stderr, "fetch: error=%s (%s)\n", fetch_err_name(rc), err_str(rc));
 		rc = 1;
