@@ -41,14 +41,16 @@ struct mp4 {
 static void announce(struct mp4 *m)
 {
 	struct rec_event ev;
+	char url[256]; /* as HLS and raw TS: no userinfo, query or fragment */
 
 	if (m->announced)
 		return;
 	m->announced = true;
+	rec_url_public(m->url, url, sizeof(url));
 	memset(&ev, 0, sizeof(ev));
 	ev.type = REC_EV_SECTION;
 	ev.kind = REC_MP4;
-	ev.url = m->url;
+	ev.url = url;
 	ev.rec_file = m->path;
 	ev.section_index = 0;
 	ev.segment_index = 0;

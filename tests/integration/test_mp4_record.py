@@ -141,6 +141,15 @@ def test_mp4_moov_at_end_without_range_support_is_downloaded_in_order(media, htt
     assert len(ranged_hits) == 1, [q.headers.get("Range") for q in ranged_hits]
 
 
+def test_mp4_start_url_has_no_credentials_query_or_fragment(media, httpd, tmp_path):
+    path = media.mp4(faststart=True)
+    httpd.content("/movie.mp4", open(path, "rb").read(), "video/mp4")
+    url = httpd.url("/movie.mp4").replace("://", "://user:secret@", 1) + "?token=abc#frag"
+    r = record(url, tmp_path)
+    assert r.rc == 0, r
+    assert [s["url"] for s in r.starts] == [httpd.url("/movie.mp4")], r.starts
+
+
 def test_mp4_404_is_not_found(httpd, tmp_path):
     httpd.route("/gone.mp4", Response(404))
     r = record(httpd.url("/gone.mp4"), tmp_path)
