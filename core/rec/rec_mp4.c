@@ -1,4 +1,4 @@
-/* Progressive MP4 recorder: download to stream_0.mp4, Range resume, faststart for moov-at-end. */
+/* Progressive MP4 recorder: stream_0.mp4, Range resume, faststart or, without Range, in order. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,14 +41,16 @@ struct mp4 {
 static void announce(struct mp4 *m)
 {
 	struct rec_event ev;
+	char url[256]; /* as HLS and raw TS: no userinfo, query or fragment */
 
 	if (m->announced)
 		return;
 	m->announced = true;
+	rec_url_public(m->url, url, sizeof(url));
 	memset(&ev, 0, sizeof(ev));
 	ev.type = REC_EV_SECTION;
 	ev.kind = REC_MP4;
-	ev.url = m->url;
+	ev.url = url;
 	ev.rec_file = m->path;
 	ev.section_index = 0;
 	ev.segment_index = 0;
@@ -110,12 +112,14 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 				m->moov_end = b.size ? (int64_t)(b.offset + b.size) : -1;
 				m->announce_at = m->moov_end; /* playable once moov is on disk */
 			} else if (b.type == MP4_FOURCC('m', 'd', 'a', 't')) {
-				m->scanning = false;
-				if (m->moov_seen)
+				if (m->moov_seen) {
+					m->scanning = false;
 					break;
+				}
 				m->mdat_off = (int64_t)b.offset;
 				m->mdat_size = (int64_t)b.size;
-				if (m->mdat_size > 0 && m->total > 0) {
+				if (m->mdat_size > 0 && m->total > 0 && m->rs &&
+				    m->rs->status == 206) {
 					/* Keep what precedes mdat (ftyp, free...), switch layouts.
 					 */
 					int64_t keep = m->mdat_off - m->src;
@@ -129,7 +133,18 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 					}
 					return MDAT_FIRST;
 				}
-				m->announce_at = -1; /* sizes unknown: playable when complete */
+				/*
+				 * No faststart without sizes or Range (a 200 to our ranged
+				 * request): one download in order; the scan goes on past mdat
+				 * and the file is playable once the moov is on disk.
+				 */
+				if (m->rs && m->rs->status == 200)
+					rec_note(m->c, "moov at the end and no Range support: "
+						       "plain download, playable once the moov "
+						       "has arrived");
+				m->announce_at = -1;
+				if (b.size == 0)
+					m->scanning = false; /* mdat to the end: no moov after */
 			}
 		}
 	}
