@@ -2,7 +2,8 @@
  * What a provider hands the recorder engine: the stream URL, its request headers and, when
  * the provider knows it, which recorder backend it needs. The engine (core/rec) owns what the
  * kinds mean; the types live here because providers/ may include core/base/ only, and the
- * engine must not include providers/.
+ * engine must not include providers/. The classifier of stream bodies lives here for the
+ * same reason: the engine and the IPTV provider share it.
  */
 #ifndef SS_STREAM_H
 #define SS_STREAM_H
@@ -33,5 +34,28 @@ struct resolve_result {
 	char headers[RESOLVE_HEADERS_MAX][256];
 	int n_headers;
 };
+
+/*
+ * What the first bytes of a stream body are: the one classifier of the recorder engine
+ * (REC_AUTO probe) and the IPTV provider. It parses bytes from outside, nothing else.
+ */
+enum stream_class {
+	STREAM_UNKNOWN = 0, /* none of the formats below */
+	STREAM_MORE,	    /* not settled yet: more bytes may decide (only when more is true) */
+	STREAM_HLS,	    /* m3u8 playlist: "#EXTM3U" after an optional UTF-8 BOM and blanks */
+	STREAM_MP4,	    /* ISO BMFF: a plausible header of a top-level box type first */
+	STREAM_TS, /* MPEG-TS: sync byte 0x47 at 0, 188 and 376 (as far as there are bytes) */
+};
+
+/* Bytes that settle every format: the sync bytes of three TS packets. */
+#define STREAM_CLASSIFY_SETTLED (2 * 188 + 1)
+
+/*
+ * Classifies the first n bytes of a body (pure). more: the caller can still read more of
+ * it; then STREAM_MORE comes back while the answer could change (nothing recognised yet,
+ * or a TS with fewer than STREAM_CLASSIFY_SETTLED bytes). With more false the answer
+ * uses what is there. An answer given with more true never changes with more bytes.
+ */
+enum stream_class stream_classify(const uint8_t *p, size_t n, bool more);
 
 #endif

@@ -7,79 +7,50 @@
 
 #include "core/base/err.h"
 #include "core/base/log.h"
+#include "core/base/stream.h"
 #include "core/rec/rec_backends.h"
 #include "core/rec/rec_util.h"
 
 _Static_assert(STREAM_URL_MAX == HTTP_URL_MAX, "resolve_result.url holds any HTTP URL");
 
-enum probe_kind { PROBE_NONE, PROBE_PLAYLIST, PROBE_TS, PROBE_MP4 };
-
 struct probe {
 	uint8_t *buf;
 	size_t len, cap;
-	enum probe_kind kind;
+	enum stream_class kind; /* STREAM_MORE until stream_classify() settles it */
 };
 
 #define PROBE_DECIDED (-ERR__END - 1) /* callback verdict: stop the transfer, kind known */
-
-static bool is_mp4_box(const uint8_t *p)
-{
-	static const char *const t[] = {"ftyp", "moov", "mdat", "free", "skip", "wide", "styp"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (memcmp(p + 4, t[i], 4) == 0)
-			return true;
-	return false;
-}
+#define PROBE_MAX 512		      /* bytes read before an unrecognised body is given up */
 
 static int probe_body(void *ctx, const uint8_t *p, size_t n)
 {
 	struct probe *pr = ctx;
-	size_t k = MIN(n, pr->cap - pr->len), b = 0;
+	size_t k = MIN(n, pr->cap - pr->len);
 
 	memcpy(pr->buf + pr->len, p, k);
 	pr->len += k;
-	if (pr->kind == PROBE_PLAYLIST)
+	if (pr->kind != STREAM_HLS)
+		pr->kind = stream_classify(pr->buf, pr->len, pr->len < PROBE_MAX);
+	if (pr->kind == STREAM_HLS) /* the whole playlist is read: the HLS recorder starts on it */
 		return k < n ? -ERR_TOO_LARGE : 0;
-	if (pr->len >= 3 && pr->buf[0] == 0xEF && pr->buf[1] == 0xBB && pr->buf[2] == 0xBF)
-		b = 3;
-	while (b < pr->len && (pr->buf[b] == ' ' || pr->buf[b] == '\r' || pr->buf[b] == '\n' ||
-			       pr->buf[b] == '\t'))
-		b++;
-	if (pr->len - b >= 7 && memcmp(pr->buf + b, "#EXTM3U", 7) == 0) {
-		pr->kind = PROBE_PLAYLIST;
-		return k < n ? -ERR_TOO_LARGE : 0;
-	}
-	if (pr->len >= 2 * 188 + 1) {
-		if (pr->buf[0] == 0x47 && pr->buf[188] == 0x47 && pr->buf[376] == 0x47) {
-			pr->kind = PROBE_TS;
-			return PROBE_DECIDED;
-		}
-	}
-	if (pr->len >= 8 && is_mp4_box(pr->buf)) {
-		pr->kind = PROBE_MP4;
-		return PROBE_DECIDED;
-	}
-	if (pr->len >= 512)
-		return PROBE_DECIDED;
-	return 0;
+	return pr->kind == STREAM_MORE ? 0 : PROBE_DECIDED;
 }
 
 /* ---- backends ---------------------------------------------------------------------- */
 
 static bool match_playlist(const struct probe *pr)
 {
-	return pr->kind == PROBE_PLAYLIST;
+	return pr->kind == STREAM_HLS;
 }
 
 static bool match_ts(const struct probe *pr)
 {
-	return pr->kind == PROBE_TS;
+	return pr->kind == STREAM_TS;
 }
 
 static bool match_mp4(const struct probe *pr)
 {
-	return pr->kind == PROBE_MP4;
+	return pr->kind == STREAM_MP4;
 }
 
 /* The playlist buffer is lent to the HLS recorder for its reloads. */
@@ -151,7 +122,7 @@ static int probe_and_run(struct rec_ctx *c)
 		return -ENOMEM;
 	for (;;) {
 		pr.len = 0;
-		pr.kind = PROBE_NONE;
+		pr.kind = STREAM_MORE;
 		memset(&rs, 0, sizeof(rs));
 		http_request_init(&rq, c->res.url);
 		rc = http_get(c->http, &rq, &rs, probe_body, &pr);
@@ -170,8 +141,8 @@ static int probe_and_run(struct rec_ctx *c)
 				      CONFIG_HLS_PLAYLIST_MAX_KB);
 			break;
 		}
-		if (rc == 0 && pr.kind == PROBE_NONE && pr.len < 512 && pr.len > 0)
-			pr.kind = pr.len >= 8 && is_mp4_box(pr.buf) ? PROBE_MP4 : PROBE_NONE;
+		if (rc == 0 && pr.kind == STREAM_MORE) /* the body ended before PROBE_MAX bytes */
+			pr.kind = stream_classify(pr.buf, pr.len, false);
 		if (rc < 0) {
 			rc = rec_fail(c, rc, "The stream could not be loaded.");
 			break;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/base/err.h"
+#include "core/base/stream.h"
 #include "providers/IPTV/iptv_probe.h"
 
 static const uint8_t *find(const uint8_t *p, size_t n, const char *s)
@@ -49,15 +50,10 @@ static void first_variant(const uint8_t *p, size_t n, char *out, size_t cap)
 enum iptv_class iptv_classify(const uint8_t *p, size_t n, int complete, const char *ctype,
 			      char *variant, size_t cap)
 {
-	size_t i = 0;
-
 	if (cap)
 		variant[0] = 0;
-	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-		i = 3;
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-		i++;
-	if (n - i >= 7 && memcmp(p + i, "#EXTM3U", 7) == 0) {
+	switch (stream_classify(p, n, false)) {
+	case STREAM_HLS:
 		if (find(p, n, "#EXT-X-STREAM-INF")) {
 			if (cap)
 				first_variant(p, n, variant, cap);
@@ -68,11 +64,14 @@ enum iptv_class iptv_classify(const uint8_t *p, size_t n, int complete, const ch
 		if (find(p, n, "#EXT-X-PLAYLIST-TYPE:VOD"))
 			return IPTV_HLS_VOD;
 		return IPTV_HLS_LIVE;
-	}
-	if (n >= 8 && memcmp(p + 4, "ftyp", 4) == 0)
+	case STREAM_MP4:
 		return IPTV_MP4;
-	if (n >= 1 && p[0] == 0x47 && (n < 189 || p[188] == 0x47))
+	case STREAM_TS:
 		return IPTV_TS;
+	case STREAM_UNKNOWN:
+	case STREAM_MORE:
+		break;
+	}
 	if (!strcmp(ctype, "video/mp4"))
 		return IPTV_MP4;
 	if (!strcmp(ctype, "video/mp2t"))

@@ -9,14 +9,15 @@ enum iptv_class {
 	IPTV_HLS_LIVE,	 /* media playlist without EXT-X-ENDLIST */
 	IPTV_HLS_VOD,	 /* media playlist with EXT-X-ENDLIST (or too big to be live) */
 	IPTV_HLS_MASTER, /* master playlist: *variant holds its first variant URI */
-	IPTV_MP4,	 /* ISO BMFF (ftyp box first) */
-	IPTV_TS,	 /* raw MPEG-TS (0x47 sync bytes 188 apart) */
+	IPTV_MP4,	 /* ISO BMFF (stream_classify(): STREAM_MP4) */
+	IPTV_TS,	 /* raw MPEG-TS (stream_classify(): STREAM_TS) */
 };
 
 /*
  * Classifies the first n bytes of a body (complete: the whole body is in p, else it was
- * cut at the probe limit); ctype is the media type ("" if none). For a master playlist
- * the first variant URI (as written, maybe relative) is copied into variant[cap].
+ * cut at the probe limit): the format by stream_classify(), then live/VOD/master for a
+ * playlist, or by ctype (the media type, "" if none) when the bytes say nothing. For a master
+ * playlist the first variant URI (as written, maybe relative) is copied into variant[cap].
  */
 enum iptv_class iptv_classify(const uint8_t *p, size_t n, int complete, const char *ctype,
 			      char *variant, size_t cap);
