@@ -101,7 +101,7 @@ OBJS     := $(addprefix $(O)/obj/,$(obj-y))
 
 .DEFAULT_GOAL := all
 .PHONY: FORCE all sysroot run test unit fuzz fuzz-smoke package test-image bench toolchain format \
-        format-check check check-layers tidy clean distclean help menuconfig olddefconfig savedefconfig
+        format-check check check-layers check-sizes tidy clean distclean help menuconfig olddefconfig savedefconfig
 
 all: $(BIN)
 	@printf '%s: %s bytes (%s)\n' $(BIN) "$$(stat -c %s $(BIN))" "$$(file -b $(BIN) | cut -d, -f1-2)"
@@ -237,7 +237,10 @@ check-layers:
 	if [ -n "$$bad" ]; then echo "$$bad"; \
 		echo "check: net/, hal/ and providers/ may include only core/base/ of core/" >&2; \
 		exit 1; fi
-check: $(HOST_CFG) check-layers
+# Files a reader can hold in mind: <= 600 lines a file, <= 120 a function (the daemon's sources).
+check-sizes:
+	$(Q)tests/tools/check-sizes.sh $(filter core/% hal/% net/% providers/%,$(ALL_C))
+check: $(HOST_CFG) check-layers check-sizes
 	$(Q)$(CPPCHECK) --platform=unix64 $(filter %.c,$(ALL_C))
 	$(Q)$(CPPCHECK) --platform=unix32 $(filter %.c,$(ALL_C))
 # clang-tidy (.clang-tidy) on the daemon's sources with the host test build's flags; the
