@@ -197,8 +197,8 @@ static int body_feed_all(struct http_session *s, struct body *b, struct hop *h, 
  * returned with b->deliver false when an error or redirect body is too large to drain: the
  * connection is dropped and the status still stands.
  */
-static int body_init(struct http_session *s, const struct hop *h, struct http_head *hd, struct body *b,
-		     http_body_fn fn, void *ctx)
+static int body_init(struct http_session *s, const struct hop *h, struct http_head *hd,
+		     struct body *b, http_body_fn fn, void *ctx)
 {
 	const struct http_request *rq = h->rq;
 	bool head_req = !strcmp(h->method, "HEAD");
@@ -319,9 +319,8 @@ static int body_read_rest(struct http_session *s, struct http_conn *c, struct ho
 	return 0;
 }
 
-int http_body_read(struct http_session *s, struct http_conn *c, struct hop *h,
-		   struct http_head *hd, size_t hl, size_t have, struct http_response *rs,
-		   http_body_fn fn, void *ctx)
+int http_body_read(struct http_session *s, struct http_conn *c, struct hop *h, struct http_head *hd,
+		   size_t hl, size_t have, struct http_response *rs, http_body_fn fn, void *ctx)
 {
 	struct body b;
 	bool done = false;

@@ -98,8 +98,7 @@ int http_rate_wait(struct http_session *s, const char *host);
  * holds have bytes, hands it to fn, then keeps c in the pool or closes it. Returns 0 when
  * the body was read, or dropped because it is an error or redirect body; else an error.
  */
-int http_body_read(struct http_session *s, struct http_conn *c, struct hop *h,
-		   struct http_head *hd, size_t hl, size_t have, struct http_response *rs,
-		   http_body_fn fn, void *ctx);
+int http_body_read(struct http_session *s, struct http_conn *c, struct hop *h, struct http_head *hd,
+		   size_t hl, size_t have, struct http_response *rs, http_body_fn fn, void *ctx);
 
 #endif

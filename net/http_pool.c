@@ -16,7 +16,7 @@
 /* ---------------------------------------------------------------- connections */
 
 ssize_t http_conn_read(struct http_session *s, struct http_conn *c, void *buf, size_t n,
-			 int64_t deadline)
+		       int64_t deadline)
 {
 	for (;;) {
 		short want = POLLIN;
@@ -45,7 +45,7 @@ ssize_t http_conn_read(struct http_session *s, struct http_conn *c, void *buf, s
 }
 
 int http_conn_write_all(struct http_session *s, struct http_conn *c, const void *buf, size_t n,
-			  int64_t deadline)
+			int64_t deadline)
 {
 	const uint8_t *p = buf;
 
@@ -194,7 +194,7 @@ static int tcp_connect(struct http_session *s, const struct dns_result *res, int
 
 /* Returns a pooled live connection to the URL's origin, or opens one. */
 int http_conn_get(struct http_session *s, const struct url_http *u, struct http_conn **out,
-		    bool *reused, bool fresh)
+		  bool *reused, bool fresh)
 {
 	struct http_conn *c = NULL, *lru = NULL;
 	struct dns_result res;

@@ -87,11 +87,26 @@ int paths_confine(const char *roots, const char *path, int dir_only, char *out, 
 	return 0;
 }
 
+/* The next '/'-separated name of *c (its length in *len), or NULL at the end; advances *c. */
+static const char *next_component(const char **c, size_t *len)
+{
+	const char *name = *c, *e;
+
+	while (*name == '/')
+		name++;
+	if (!*name)
+		return NULL;
+	e = strchr(name, '/');
+	*len = e ? (size_t)(e - name) : strlen(name);
+	*c = name + *len;
+	return name;
+}
+
 int paths_mkdirs(const char *roots, const char *dir, const char *sub, char *out, size_t cap)
 {
 	char full[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
 	const char *rest;
-	size_t baselen;
+	size_t baselen, len;
 	struct stat st;
 	int n;
 
@@ -113,39 +128,21 @@ int paths_mkdirs(const char *roots, const char *dir, const char *sub, char *out,
 	baselen = strlen(base);
 	rest = full + baselen;
 	/* Check the missing part first so nothing is created for a path we then refuse. */
-	for (const char *c = rest; *c;) {
-		const char *e;
-		size_t len;
-
-		while (*c == '/')
-			c++;
-		if (!*c)
-			break;
-		e = strchr(c, '/');
-		len = e ? (size_t)(e - c) : strlen(c);
-		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+	for (const char *c = rest, *name; (name = next_component(&c, &len));) {
+		if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
 			return -ERR_PATH_DENIED;
-		c += len;
 	}
-	for (const char *c = rest; *c;) {
-		const char *e;
-		size_t len, rl = strlen(real);
+	for (const char *c = rest, *name; (name = next_component(&c, &len));) {
+		size_t rl = strlen(real);
 
-		while (*c == '/')
-			c++;
-		if (!*c)
-			break;
-		e = strchr(c, '/');
-		len = e ? (size_t)(e - c) : strlen(c);
 		if (rl + 1 + len >= sizeof(real))
 			return -ERR_PATH_DENIED;
 		if (rl > 1)
 			real[rl++] = '/';
-		memcpy(real + rl, c, len);
+		memcpy(real + rl, name, len);
 		real[rl + len] = '\0';
 		if (mkdir(real, 0755) < 0 && errno != EEXIST)
 			return -errno;
-		c += len;
 	}
 	/* Re-check the result: a component may have been swapped for a symlink meanwhile. */
 	if (!realpath(full, real) || !paths_inside(roots, real))
