@@ -148,8 +148,8 @@ static int run_job(struct slot *s)
 	for (int attempt = 0; attempt <= CONFIG_HLS_SEG_RETRIES; attempt++) {
 		struct http_request rq;
 		struct http_response rs;
-		int64_t have;
-		bool in_window;
+		int64_t have, delay;
+		uint64_t first;
 
 		pthread_mutex_lock(&f->mu);
 		have = s->job.skip + s->delivered;
@@ -171,19 +171,25 @@ static int run_job(struct slot *s)
 		rc = http_get(s->http, &rq, &rs, on_body, s);
 		if (rc == 0)
 			return 0;
+		pthread_mutex_lock(&f->mu);
+		first = f->window_first;
+		pthread_mutex_unlock(&f->mu);
 		if (!retryable(rc) || attempt == CONFIG_HLS_SEG_RETRIES)
 			break;
-		pthread_mutex_lock(&f->mu);
-		in_window = f->window_first == 0 || s->job.seq >= f->window_first;
-		pthread_mutex_unlock(&f->mu);
-		if (!in_window) {
+		if (first != 0 && s->job.seq < first) {
 			LOG_INFO(LOG_HLS, "segment %llu left the window, not retried",
 				 (unsigned long long)s->job.seq);
 			break;
 		}
-		LOG_INFO(LOG_HLS, "segment %llu: %s, retry %d in %d ms",
-			 (unsigned long long)s->job.seq, err_str(rc), attempt + 1, backoff);
-		if (rec_sleep(f->abort_rd, backoff) < 0)
+		/* Retry-After, but no longer than the segment stays listed: about one target
+		 * duration (twice retry_cap_ms) per segment before it in the window. */
+		delay = rec_retry_delay_ms(
+			backoff, rs.retry_after_s,
+			first ? (int64_t)(s->job.seq - first + 1) * 2 * s->job.retry_cap_ms : -1);
+		LOG_INFO(LOG_HLS, "segment %llu: %s, retry %d in %lld ms",
+			 (unsigned long long)s->job.seq, err_str(rc), attempt + 1,
+			 (long long)delay);
+		if (rec_sleep(f->abort_rd, delay) < 0)
 			return -ERR_CANCELLED;
 		backoff = MIN(backoff * 2, MAX(s->job.retry_cap_ms, CONFIG_HLS_RETRY_BACKOFF_MS));
 	}

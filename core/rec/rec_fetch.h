@@ -10,8 +10,9 @@
  * later ones download. A fetcher holds at most CONFIG_HLS_SLOT_BUF_KB of unread data and
  * then stops reading its socket (backpressure), so memory is fixed at start. Failed
  * downloads are retried inside the fetcher (capped backoff, resuming after the bytes
- * already handed over) while the segment is still in the live window; 401/403 are not
- * retried: the caller re-resolves.
+ * already handed over) while the segment is still in the live window, waiting at least
+ * as long as a Retry-After asks (within the window); 401/403 are not retried: the caller
+ * re-resolves.
  */
 struct rec_fetch;
 

@@ -160,3 +160,15 @@ int rec_sleep(int cancel_fd, int64_t ms)
 			return -errno;
 	}
 }
+
+int64_t rec_retry_delay_ms(int64_t backoff_ms, int retry_after_s, int64_t window_left_ms)
+{
+	int64_t ra;
+
+	if (retry_after_s < 0)
+		return backoff_ms;
+	ra = (int64_t)MIN(retry_after_s, CONFIG_HTTP_RETRY_AFTER_MAX_S) * 1000;
+	if (window_left_ms >= 0 && ra > window_left_ms)
+		ra = window_left_ms;
+	return MAX(backoff_ms, ra);
+}

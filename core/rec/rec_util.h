@@ -37,4 +37,12 @@ int rec_sleep(int cancel_fd, int64_t ms);
 /* True when cancel_fd is readable now. */
 bool rec_cancelled(int cancel_fd);
 
+/*
+ * Delay before retrying a segment: backoff_ms, or longer when the server sent Retry-After
+ * (retry_after_s >= 0; at most CONFIG_HTTP_RETRY_AFTER_MAX_S), the server's wait then being
+ * cut to window_left_ms, the time the segment still stays in the live window (< 0: no
+ * window, VOD).
+ */
+int64_t rec_retry_delay_ms(int64_t backoff_ms, int retry_after_s, int64_t window_left_ms);
+
 #endif

@@ -119,13 +119,26 @@ static void test_sleep_cancel(void **state)
 	close(fds[1]);
 }
 
+static void test_retry_delay(void **state)
+{
+	UNUSED(state);
+	assert_int_equal(rec_retry_delay_ms(250, -1, -1), 250);
+	assert_int_equal(rec_retry_delay_ms(250, 2, -1), 2000);
+	assert_int_equal(rec_retry_delay_ms(4000, 2, -1), 4000);
+	assert_int_equal(rec_retry_delay_ms(250, 0, -1), 250);
+	/* capped by Kconfig, then by the time the segment stays in the live window */
+	assert_int_equal(rec_retry_delay_ms(250, 100000, -1),
+			 (int64_t)CONFIG_HTTP_RETRY_AFTER_MAX_S * 1000);
+	assert_int_equal(rec_retry_delay_ms(250, 10, 1500), 1500);
+	assert_int_equal(rec_retry_delay_ms(250, 10, 100), 250);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_files),
-		cmocka_unit_test(test_cleanup_and_log),
-		cmocka_unit_test(test_url_public),
-		cmocka_unit_test(test_sleep_cancel),
+		cmocka_unit_test(test_own_files),   cmocka_unit_test(test_cleanup_and_log),
+		cmocka_unit_test(test_url_public),  cmocka_unit_test(test_sleep_cancel),
+		cmocka_unit_test(test_retry_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
