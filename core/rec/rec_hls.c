@@ -397,6 +397,7 @@ static int submit_more(struct hls *s)
 		job.len = g->flags & M3U8_SEG_BYTERANGE ? g->len : -1;
 		job.skip = 0;
 		job.retry_cap_ms = target_ms(s) / 2;
+		job.opaque = d->enc;
 		if (g->flags & M3U8_SEG_GAP) {
 			/* EXT-X-GAP: nothing to fetch; the next real segment starts a new period.
 			 */
@@ -776,6 +777,7 @@ static int refresh(struct hls *s)
 		job.len = g->flags & M3U8_SEG_BYTERANGE ? g->len : -1;
 		job.skip = s->consumed;
 		job.retry_cap_ms = target_ms(s) / 2;
+		job.opaque = d->enc;
 		/* A resumed encrypted segment would need the CBC state: restart it instead. */
 		if (d->enc && s->consumed) {
 			rc = rec_out_seg_fail(&s->out, NULL);
