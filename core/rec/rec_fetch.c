@@ -28,6 +28,8 @@ struct slot {
 	int64_t received;  /* body bytes received in the current attempt */
 	int64_t last_byte_ms;
 	bool abandon; /* the reader gave the job up: stop at once */
+	bool checked; /* the segment's first bytes look like media (hidden from the reader until) */
+	const struct http_response *rs; /* of the current attempt (its head is known in on_body) */
 	uint8_t *ring;
 	size_t head, len; /* unread bytes: ring[head .. head+len) modulo cap */
 };
@@ -84,6 +86,29 @@ static int on_buf(void *ctx, uint8_t **p, size_t *cap)
 	return rc;
 }
 
+/*
+ * While unchecked, the segment's first bytes wait in the ring (at its start: the reader sees
+ * nothing yet) until rec_seg_sniff() decides. Not media: they are dropped and the attempt
+ * fails like a broken download (retried, then logged by the recorder). Called locked.
+ */
+static int check_start(struct slot *s, bool final)
+{
+	struct rec_fetch *f = s->f;
+	int r = rec_seg_sniff(s->ring, s->len, final || s->len >= MIN(f->cap, REC_SNIFF_MAX));
+
+	if (r > 0) {
+		s->checked = true;
+		pthread_cond_broadcast(&f->cv);
+	} else if (r < 0) {
+		LOG_INFO(LOG_HLS, "segment %llu: %zu bytes that are neither TS nor MP4 nor audio",
+			 (unsigned long long)s->job.seq, s->len);
+		s->head = s->len = 0;
+		s->delivered = 0;
+		return r;
+	}
+	return 0;
+}
+
 /* Body bytes of one attempt: drop what was delivered before, then fill the ring. */
 static int on_body(void *ctx, const uint8_t *p, size_t n)
 {
@@ -105,6 +130,10 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 	if (s->job.len >= 0 && s->received + (int64_t)n > s->job.len) {
 		pthread_mutex_unlock(&f->mu);
 		return -ERR_PROTOCOL; /* more than the byte range: the server ignored Range */
+	}
+	if (n && s->received == 0 && strcmp(s->rs->content_type, "text/html") == 0) {
+		pthread_mutex_unlock(&f->mu);
+		return -ERR_PROTOCOL; /* an error page with status 200 */
 	}
 	while (n) {
 		size_t room, tail, k;
@@ -129,6 +158,8 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 		n -= k;
 		pthread_cond_broadcast(&f->cv);
 	}
+	if (rc == 0 && !s->checked)
+		rc = check_start(s, false);
 	pthread_mutex_unlock(&f->mu);
 	return rc;
 }
@@ -137,6 +168,18 @@ static bool retryable(int rc)
 {
 	return rc != -ERR_FORBIDDEN && rc != -ERR_CANCELLED && rc != -ERR_DRM &&
 	       rc != -ERR_TOO_LARGE && rc != -ENOMEM;
+}
+
+/* The whole body is there: a start still unchecked is judged on what came. */
+static int body_end(struct slot *s)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->f->mu);
+	if (!s->checked)
+		rc = check_start(s, true);
+	pthread_mutex_unlock(&s->f->mu);
+	return rc;
 }
 
 /* One job with retries; returns 0 or the last error. Called without the lock. */
@@ -148,8 +191,8 @@ static int run_job(struct slot *s)
 	for (int attempt = 0; attempt <= CONFIG_HLS_SEG_RETRIES; attempt++) {
 		struct http_request rq;
 		struct http_response rs;
-		int64_t have;
-		bool in_window;
+		int64_t have, delay;
+		uint64_t first;
 
 		pthread_mutex_lock(&f->mu);
 		have = s->job.skip + s->delivered;
@@ -166,24 +209,35 @@ static int run_job(struct slot *s)
 			s->received = have;
 			pthread_mutex_unlock(&f->mu);
 			if (have >= s->job.len)
-				return 0;
+				return body_end(s);
 		}
+		/* on_body reads the head of this attempt; cleared when http_get returns */
+		s->rs = &rs; // cppcheck-suppress autoVariables
 		rc = http_get(s->http, &rq, &rs, on_body, s);
+		s->rs = NULL;
+		if (rc == 0)
+			rc = body_end(s);
 		if (rc == 0)
 			return 0;
+		pthread_mutex_lock(&f->mu);
+		first = f->window_first;
+		pthread_mutex_unlock(&f->mu);
 		if (!retryable(rc) || attempt == CONFIG_HLS_SEG_RETRIES)
 			break;
-		pthread_mutex_lock(&f->mu);
-		in_window = f->window_first == 0 || s->job.seq >= f->window_first;
-		pthread_mutex_unlock(&f->mu);
-		if (!in_window) {
+		if (first != 0 && s->job.seq < first) {
 			LOG_INFO(LOG_HLS, "segment %llu left the window, not retried",
 				 (unsigned long long)s->job.seq);
 			break;
 		}
-		LOG_INFO(LOG_HLS, "segment %llu: %s, retry %d in %d ms",
-			 (unsigned long long)s->job.seq, err_str(rc), attempt + 1, backoff);
-		if (rec_sleep(f->abort_rd, backoff) < 0)
+		/* Retry-After, but no longer than the segment stays listed: about one target
+		 * duration (twice retry_cap_ms) per segment before it in the window. */
+		delay = rec_retry_delay_ms(
+			backoff, rs.retry_after_s,
+			first ? (int64_t)(s->job.seq - first + 1) * 2 * s->job.retry_cap_ms : -1);
+		LOG_INFO(LOG_HLS, "segment %llu: %s, retry %d in %lld ms",
+			 (unsigned long long)s->job.seq, err_str(rc), attempt + 1,
+			 (long long)delay);
+		if (rec_sleep(f->abort_rd, delay) < 0)
 			return -ERR_CANCELLED;
 		backoff = MIN(backoff * 2, MAX(s->job.retry_cap_ms, CONFIG_HLS_RETRY_BACKOFF_MS));
 	}
@@ -335,6 +389,7 @@ int rec_fetch_submit(struct rec_fetch *f, const struct rec_fetch_job *job)
 		s->received = 0;
 		s->last_byte_ms = 0;
 		s->abandon = false;
+		s->checked = job->skip > 0 || job->opaque;
 		s->head = s->len = 0;
 		s->state = SLOT_QUEUED;
 		pthread_cond_broadcast(&f->cv);
@@ -367,7 +422,7 @@ int rec_fetch_peek(struct rec_fetch *f, uint64_t seq, uint8_t **p, int wait_ms)
 			rc = -ENOENT;
 			break;
 		}
-		if (s->len) {
+		if (s->len && s->checked) {
 			/* The writer only fills free space: these bytes stay put until consumed. */
 			*p = s->ring + s->head;
 			rc = (int)MIN(s->len, f->cap - s->head);

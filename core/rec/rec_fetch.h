@@ -10,8 +10,10 @@
  * later ones download. A fetcher holds at most CONFIG_HLS_SLOT_BUF_KB of unread data and
  * then stops reading its socket (backpressure), so memory is fixed at start. Failed
  * downloads are retried inside the fetcher (capped backoff, resuming after the bytes
- * already handed over) while the segment is still in the live window; 401/403 are not
- * retried: the caller re-resolves.
+ * already handed over) while the segment is still in the live window, waiting at least
+ * as long as a Retry-After asks (within the window); 401/403 are not retried: the caller
+ * re-resolves. A 200 whose first bytes are not media (an HTML page, garbage) counts as a
+ * failed download (-ERR_PROTOCOL) and is never handed to the reader.
  */
 struct rec_fetch;
 
@@ -22,6 +24,7 @@ struct rec_fetch_job {
 	uint64_t seq;	  /* media sequence number, the job's identity */
 	int64_t skip;	  /* bytes at the start already consumed (resubmitted job) */
 	int retry_cap_ms; /* largest backoff (half the target duration) */
+	bool opaque;	  /* encrypted: the first bytes cannot be checked for TS/MP4 */
 };
 
 /*

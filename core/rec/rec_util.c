@@ -13,6 +13,7 @@
 #include "core/base/err.h"
 #include "core/base/log.h"
 #include "core/rec/rec_util.h"
+#include "core/ts/ts.h"
 
 static void fmt_index(char *out, size_t cap, int v)
 {
@@ -159,4 +160,61 @@ int rec_sleep(int cancel_fd, int64_t ms)
 		if (r < 0 && errno != EINTR)
 			return -errno;
 	}
+}
+
+static bool is_box(const uint8_t *p)
+{
+	static const char t[][5] = {"ftyp", "styp", "moof", "moov", "mdat", "sidx",
+				    "emsg", "prft", "free", "skip", "wide", "uuid"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (memcmp(p + 4, t[i], 4) == 0)
+			return true;
+	return false;
+}
+
+/* 1: packets at off (4 syncs, or every one up to a final end), 0: need more, -1: no. */
+static int ts_at(const uint8_t *p, size_t n, size_t off, bool final)
+{
+	for (size_t k = 0; k < 4; k++) {
+		size_t i = off + k * TS_PKT;
+
+		if (i >= n)
+			return final ? (k > 0 && off + TS_PKT <= n ? 1 : -1) : 0;
+		if (p[i] != 0x47)
+			return -1;
+	}
+	return 1;
+}
+
+int rec_seg_sniff(const uint8_t *p, size_t n, bool final)
+{
+	if (n >= REC_SNIFF_MAX)
+		final = true; /* decide on what the hold allows */
+	if (n == 0)
+		return final ? 1 : 0;
+	if (n >= 8 && is_box(p))
+		return 1;
+	if ((n >= 3 && memcmp(p, "ID3", 3) == 0) ||
+	    (n >= 2 && p[0] == 0xFF && (p[1] & 0xF6) == 0xF0) ||
+	    (n >= 2 && p[0] == 0x0B && p[1] == 0x77))
+		return 1;
+	if (n < 8 && !final)
+		return 0;
+	for (size_t off = 0; off < MIN(n, (size_t)REC_SNIFF_MAX); off++)
+		if (ts_at(p, n, off, final) > 0)
+			return 1;
+	return final ? -ERR_PROTOCOL : 0;
+}
+
+int64_t rec_retry_delay_ms(int64_t backoff_ms, int retry_after_s, int64_t window_left_ms)
+{
+	int64_t ra;
+
+	if (retry_after_s < 0)
+		return backoff_ms;
+	ra = (int64_t)MIN(retry_after_s, CONFIG_HTTP_RETRY_AFTER_MAX_S) * 1000;
+	if (window_left_ms >= 0 && ra > window_left_ms)
+		ra = window_left_ms;
+	return MAX(backoff_ms, ra);
 }

@@ -37,4 +37,24 @@ int rec_sleep(int cancel_fd, int64_t ms);
 /* True when cancel_fd is readable now. */
 bool rec_cancelled(int cancel_fd);
 
+/* Bytes of a segment's start that rec_seg_sniff() needs at most to decide. */
+#define REC_SNIFF_MAX 4096
+
+/*
+ * Whether the first n bytes of a segment look like media the recorder reads: MPEG-TS (four
+ * sync bytes 188 apart within the first REC_SNIFF_MAX bytes, so leading junk is allowed),
+ * an MP4 box (fMP4), or packed audio (ID3, ADTS, AC-3). final: no more bytes will come.
+ * Returns 1 (media), 0 (undecided: give more bytes) or -ERR_PROTOCOL (an HTML page,
+ * garbage). Decides at the latest at n >= REC_SNIFF_MAX; an empty final body is 1.
+ */
+int rec_seg_sniff(const uint8_t *p, size_t n, bool final);
+
+/*
+ * Delay before retrying a segment: backoff_ms, or longer when the server sent Retry-After
+ * (retry_after_s >= 0; at most CONFIG_HTTP_RETRY_AFTER_MAX_S), the server's wait then being
+ * cut to window_left_ms, the time the segment still stays in the live window (< 0: no
+ * window, VOD).
+ */
+int64_t rec_retry_delay_ms(int64_t backoff_ms, int retry_after_s, int64_t window_left_ms);
+
 #endif

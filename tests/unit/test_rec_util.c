@@ -119,13 +119,56 @@ static void test_sleep_cancel(void **state)
 	close(fds[1]);
 }
 
+static void test_seg_sniff(void **state)
+{
+	static uint8_t b[REC_SNIFF_MAX + 600];
+	const char *html = "<!DOCTYPE html><html><body>Busy</body></html>";
+
+	UNUSED(state);
+	assert_int_equal(rec_seg_sniff(NULL, 0, false), 0);
+	assert_int_equal(rec_seg_sniff(NULL, 0, true), 1); /* empty: not ours to judge */
+	assert_int_equal(rec_seg_sniff((const uint8_t *)html, 5, false), 0);
+	assert_int_equal(rec_seg_sniff((const uint8_t *)html, strlen(html), true), -ERR_PROTOCOL);
+	assert_int_equal(rec_seg_sniff((const uint8_t *)"\0\0\0\x18styp", 8, false), 1);
+	assert_int_equal(rec_seg_sniff((const uint8_t *)"\0\0\1\0moof", 8, false), 1);
+	assert_int_equal(rec_seg_sniff((const uint8_t *)"ID3\4\0\0\0\0", 8, false), 1);
+	assert_int_equal(rec_seg_sniff((const uint8_t *)"\xff\xf1\x50\x80", 4, false), 1);
+	/* TS: 4 syncs decide; 1000 bytes of junk before the first packet are fine */
+	memset(b, 'G' + 1, sizeof(b));
+	for (int i = 0; i < 4; i++)
+		b[1000 + 188 * i] = 0x47;
+	assert_int_equal(rec_seg_sniff(b, 1000 + 188 * 3, false), 0);
+	assert_int_equal(rec_seg_sniff(b, 1000 + 188 * 3 + 1, false), 1);
+	/* one whole packet, then the end */
+	assert_int_equal(rec_seg_sniff(b + 1000, 188, true), 1);
+	assert_int_equal(rec_seg_sniff(b + 1000, 187, true), -ERR_PROTOCOL);
+	/* garbage: undecided until the hold is full, then refused */
+	b[1000] = 0;
+	assert_int_equal(rec_seg_sniff(b, REC_SNIFF_MAX - 1, false), 0);
+	assert_int_equal(rec_seg_sniff(b, REC_SNIFF_MAX, false), -ERR_PROTOCOL);
+	assert_int_equal(rec_seg_sniff(b, 2000, true), -ERR_PROTOCOL);
+}
+
+static void test_retry_delay(void **state)
+{
+	UNUSED(state);
+	assert_int_equal(rec_retry_delay_ms(250, -1, -1), 250);
+	assert_int_equal(rec_retry_delay_ms(250, 2, -1), 2000);
+	assert_int_equal(rec_retry_delay_ms(4000, 2, -1), 4000);
+	assert_int_equal(rec_retry_delay_ms(250, 0, -1), 250);
+	/* capped by Kconfig, then by the time the segment stays in the live window */
+	assert_int_equal(rec_retry_delay_ms(250, 100000, -1),
+			 (int64_t)CONFIG_HTTP_RETRY_AFTER_MAX_S * 1000);
+	assert_int_equal(rec_retry_delay_ms(250, 10, 1500), 1500);
+	assert_int_equal(rec_retry_delay_ms(250, 10, 100), 250);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_files),
-		cmocka_unit_test(test_cleanup_and_log),
-		cmocka_unit_test(test_url_public),
-		cmocka_unit_test(test_sleep_cancel),
+		cmocka_unit_test(test_own_files),  cmocka_unit_test(test_cleanup_and_log),
+		cmocka_unit_test(test_url_public), cmocka_unit_test(test_sleep_cancel),
+		cmocka_unit_test(test_seg_sniff),  cmocka_unit_test(test_retry_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
