@@ -56,7 +56,7 @@ static void rebase(struct ts_remux *r, int64_t ext, const struct ts_hold_scan *h
 		int64_t e = stream_end(&r->st[i]), in = ext;
 
 		if (hs && hs->first_known[i])
-			in = ext + ts_diff33(hs->first_ts, hs->first[i]);
+			in = ext + ts_diff33(ext & TS_MASK, hs->first[i]);
 		if (i == 0)
 			vin = in;
 		if (e != TS_NOTS && (off == TS_NOTS || e - in > off))
@@ -108,7 +108,10 @@ void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t 
 	       int64_t *dts)
 {
 	int64_t ext = rx_unwrap(r, dts33), lead = ts_diff33(dts33, pts33);
-	int64_t off = rx_tl_check(r, st, ext, lead, NULL);
+	/* a jump seen at the segment's start: its hold scan has every stream's first DTS */
+	bool near = r->hs.first_ts != TS_NOTS && ts_diff33(r->hs.first_ts, dts33) >= 0 &&
+		    ts_diff33(r->hs.first_ts, dts33) < BACK_90K;
+	int64_t off = rx_tl_check(r, st, ext, lead, near ? &r->hs : NULL);
 
 	*dts = ext + off;
 	*pts = ext + lead + off;
