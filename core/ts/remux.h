@@ -79,13 +79,25 @@ struct ts_stream {
 	int64_t last_dts;      /* output timeline (unwrapped), TS_NOTS none */
 	int64_t dur;	       /* last access-unit duration, 90 kHz */
 	int64_t last_in;       /* last input DTS (unwrapped) in this period, TS_NOTS */
-	bool in_pes;	       /* inside a PES being written */
-	bool drop;	       /* inside a PES being dropped (waiting for a key frame) */
-	bool repack;	       /* current PES goes through the packetizer (AUD inserted) */
-	bool fast;	       /* in_pes && !drop && !repack: continuations take the fast path */
-	bool pk_open;	       /* packetizer has a PES open */
-	bool pk_first;	       /* next packetizer packet starts the PES (PUSI) */
-	uint8_t pk_len;	       /* payload bytes waiting in pk */
+	/*
+	 * Audio frames counted in the PES written (ADTS, AC-3, MPEG audio through TS input):
+	 * a PES holds several frames, so its end is last_dts + af_n frames, not a PES step.
+	 */
+	bool af_count;	   /* the current PES's frames are counted (its end is exact) */
+	uint8_t af_have;   /* bytes of a frame header split over two packets, in af_hdr */
+	uint16_t af_skip;  /* PES payload bytes before the next frame header */
+	uint16_t af_n;	   /* frames begun since last_dts */
+	uint16_t af_spf;   /* samples per frame */
+	int32_t af_rate;   /* sample rate, Hz */
+	uint8_t af_hdr[8]; /* that split header */
+	bool in_pes;	   /* inside a PES being written */
+	bool drop;	   /* inside a PES being dropped (waiting for a key frame) */
+	bool repack;	   /* current PES goes through the packetizer (AUD inserted) */
+	uint8_t fast;	   /* in_pes && !drop && !repack: continuations take the fast path:
+			    * RX_FAST, or RX_FAST_COUNT when they count audio frames, 0 not */
+	bool pk_open;	   /* packetizer has a PES open */
+	bool pk_first;	   /* next packetizer packet starts the PES (PUSI) */
+	uint8_t pk_len;	   /* payload bytes waiting in pk */
 	uint8_t pk[TS_PKT - 4];
 };
 
@@ -94,7 +106,9 @@ struct ts_hold_scan {
 	bool video_cfg; /* video resolution known (or no video) */
 	bool audio_seen[CONFIG_TS_MAX_AUDIO];
 	int64_t first_ts; /* earliest PTS/DTS seen in the segment (33-bit), TS_NOTS */
-	int64_t lead;	  /* PTS - DTS of the segment's first video PES */
+	int64_t first[1 + CONFIG_TS_MAX_AUDIO];	   /* each stream's first DTS (33-bit) */
+	bool first_known[1 + CONFIG_TS_MAX_AUDIO]; /* first[i] is set */
+	int64_t lead;				   /* PTS - DTS of the segment's first video PES */
 	bool lead_known;
 	uint16_t head_len; /* bytes of the current video PES head collected */
 	bool head_done;
@@ -162,7 +176,7 @@ struct ts_remux {
 	bool rebase_pending; /* tagged discontinuity: rebase at the next timestamp */
 	int64_t next_lead;   /* PTS - DTS of the picture a rebase is computed for, or 0 */
 	int64_t out_end;     /* end of the output timeline: latest DTS + duration, TS_NOTS */
-	int64_t out_pend;    /* end of presentation: latest PTS + duration, TS_NOTS */
+	int64_t out_pend;    /* end of the pictures' presentation: latest PTS + duration */
 	int64_t pcr_last;    /* last PCR written (90 kHz base, unwrapped output), TS_NOTS */
 	int64_t pcr_delay;   /* input DTS - PCR, used for generated PCRs */
 	int64_t in_pcr;	     /* last input PCR mapped to output time, TS_NOTS */

@@ -194,7 +194,7 @@ static void sample_begin(struct ts_remux *r)
 
 		if (open && r->section >= 0)
 			r->rebase_pending = true; /* as in hold_release() */
-		off = rx_tl_check(r, st, dts, pts - dts);
+		off = rx_tl_check(r, st, dts, pts - dts, NULL);
 		dts += off;
 		pts += off;
 		if (open)

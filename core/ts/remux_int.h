@@ -12,6 +12,10 @@
 
 #define JUMP_90K ((int64_t)CONFIG_TS_JUMP_SECONDS * TS_CLOCK)
 
+/* ts_stream.fast: continuations pass through the fast path; RX_FAST_COUNT counts frames too */
+#define RX_FAST 1
+#define RX_FAST_COUNT 2
+
 static inline void set_err(struct ts_remux *r, int rc)
 {
 	if (rc < 0 && !r->err)
@@ -89,9 +93,11 @@ void rx_pk_end_all(struct ts_remux *r);
 
 /*
  * Decides whether input decode time ext (unwrapped) starts a new period and rebases the
- * whole program if so; lead is the PTS-DTS of this access unit. Returns the offset to add.
+ * whole program if so; lead is the PTS-DTS of this access unit, hs the hold scan of a TS
+ * segment start (each stream's first DTS) or NULL. Returns the offset to add.
  */
-int64_t rx_tl_check(struct ts_remux *r, struct ts_stream *st, int64_t ext, int64_t lead);
+int64_t rx_tl_check(struct ts_remux *r, struct ts_stream *st, int64_t ext, int64_t lead,
+		    const struct ts_hold_scan *hs);
 /* Unwraps a 33-bit input timestamp next to the last input time. */
 int64_t rx_unwrap(const struct ts_remux *r, int64_t raw33);
 /* Maps a PES's 33-bit PTS and DTS to output time (one rebase decision for both). */
@@ -101,6 +107,14 @@ void rx_tl_pes(struct ts_remux *r, struct ts_stream *st, int64_t pts33, int64_t 
 int64_t rx_pcr_place(const struct ts_remux *r, int64_t raw33);
 /* Records a written access unit: per-stream DTS/PTS/duration and the segment's range. */
 void rx_note_au(struct ts_remux *r, struct ts_stream *st, int64_t pts, int64_t dts, int64_t dur);
+/*
+ * Audio PES start with payload p[0..n) (after the PES header): decides whether its frames
+ * are counted; timed: the PES has a PTS (else its frames continue the previous PES's).
+ * Call before rx_note_au(), then rx_af_walk() on the same payload.
+ */
+void rx_af_begin(struct ts_stream *st, const uint8_t *p, size_t n, bool timed);
+/* Counts the frame headers in PES payload p[0..n) of a counted audio stream. */
+void rx_af_walk(struct ts_remux *r, struct ts_stream *st, const uint8_t *p, size_t n);
 /* Counts an audio access unit dropped before the first key frame; true: stop waiting. */
 bool rx_audio_waited_enough(struct ts_remux *r);
 bool rx_cfg_differs(const struct ts_section_info *a, const struct ts_section_info *b);

@@ -112,6 +112,8 @@ static void pes_timing(struct ts_remux *r, struct ts_stream *st, const struct pk
 static bool pes_start(struct ts_remux *r, struct ts_stream *st, struct pkt *k)
 {
 	int rc = pes_parse(k->p + k->po, TS_PKT - k->po, &k->h);
+	const uint8_t *es;
+	size_t es_n;
 
 	if (st->repack)
 		rx_pk_end(r, st);
@@ -123,6 +125,8 @@ static bool pes_start(struct ts_remux *r, struct ts_stream *st, struct pkt *k)
 		r->seg.skipped += TS_PKT;
 		return false;
 	}
+	es = k->p + k->po + k->h.hdr_len;
+	es_n = TS_PKT - k->po - k->h.hdr_len;
 	if (k->h.pts != TS_NOTS)
 		rx_tl_pes(r, st, k->h.pts, k->h.dts, &k->pts, &k->dts);
 	if (st->video) {
@@ -135,9 +139,13 @@ static bool pes_start(struct ts_remux *r, struct ts_stream *st, struct pkt *k)
 	}
 	st->drop = false;
 	st->in_pes = true;
-	st->fast = !st->repack;
+	if (!st->video)
+		rx_af_begin(st, es, es_n, k->dts != TS_NOTS);
+	st->fast = st->repack ? 0 : st->af_count ? RX_FAST_COUNT : RX_FAST;
 	if (k->dts != TS_NOTS)
 		pes_timing(r, st, k);
+	if (st->af_count)
+		rx_af_walk(r, st, es, es_n);
 	return true;
 }
 
@@ -256,6 +264,8 @@ void rx_out_packet(struct ts_remux *r, int idx, const uint8_t *p)
 				rx_pk_data(r, st, p + k.po, TS_PKT - k.po);
 			return;
 		}
+		if (st->af_count && k.po < TS_PKT)
+			rx_af_walk(r, st, p + k.po, TS_PKT - k.po);
 	}
 	pass_through(r, st, &k);
 }

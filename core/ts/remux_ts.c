@@ -169,6 +169,10 @@ static void hold_scan(struct ts_remux *r, int idx, const uint8_t *p)
 
 			if (hs->first_ts == TS_NOTS || ts_diff33(hs->first_ts, t) < 0)
 				hs->first_ts = t;
+			if (!hs->first_known[idx]) {
+				hs->first[idx] = t;
+				hs->first_known[idx] = true;
+			}
 			if (st->video && !hs->lead_known) {
 				hs->lead = ts_diff33(h.dts, h.pts);
 				hs->lead_known = true;
@@ -277,7 +281,8 @@ void rx_hold_release(struct ts_remux *r)
 		/* the first picture's PTS is first_ts + lead when video leads the segment */
 		int64_t ext = rx_unwrap(r, r->hs.first_ts);
 
-		first_out = ext + rx_tl_check(r, NULL, ext, r->hs.lead_known ? r->hs.lead : 0);
+		first_out =
+			ext + rx_tl_check(r, NULL, ext, r->hs.lead_known ? r->hs.lead : 0, &r->hs);
 	}
 	if (open)
 		rx_section_open(r, &c, first_out);
@@ -357,10 +362,15 @@ __attribute__((always_inline)) static inline void fast_packet(struct ts_remux *r
 	uint8_t *s;
 
 	/* no TEI/PUSI, not scrambled, payload only, a fast stream, not a duplicate */
-	if (!idx || (p[1] & 0xc0) || (p[3] & 0xf0) != 0x10 || !st->fast || r->holding ||
+	if (!idx || (p[1] & 0xc0) || (p[3] & 0xf0) != 0x10 || st->fast != RX_FAST || r->holding ||
 	    st->in_cc == (p[3] & 0x0f)) {
-		ts_packet(r, p);
-		return;
+		/* audio whose frames are counted: the same, off the video's path */
+		if (st->fast != RX_FAST_COUNT || !idx || (p[1] & 0xc0) || (p[3] & 0xf0) != 0x10 ||
+		    r->holding || st->in_cc == (p[3] & 0x0f)) {
+			ts_packet(r, p);
+			return;
+		}
+		rx_af_walk(r, st, p + 4, TS_PKT - 4);
 	}
 	if (mut) {
 		/* rewritten in place and written from the caller's buffer: no copy */

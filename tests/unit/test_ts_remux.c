@@ -151,6 +151,24 @@ static void gen_audio(struct gen *g, uint16_t pid, int64_t pts)
 	gen_pes(g, pid, 0xc0, pts, pts, fr, sizeof(fr), -1);
 }
 
+/* One audio PES of n ADTS frames (AAC, 48 kHz: 1920 ticks each) of varying sizes. */
+static void gen_audio_frames(struct gen *g, uint16_t pid, int64_t pts, int n)
+{
+	uint8_t fr[8 * 300] = {0};
+	size_t len = 0;
+
+	assert_true(n <= 8);
+	for (int i = 0; i < n; i++) {
+		size_t pay =
+			150 + (size_t)((pts / 1920 + i) * 37 % 120); /* headers fall anywhere */
+
+		adts_build(fr + len, 2, 3, 2, pay);
+		memset(fr + len + 7, 0x21, pay);
+		len += 7 + pay;
+	}
+	gen_pes(g, pid, 0xc0, pts, pts, fr, len, -1);
+}
+
 /* A segment of frames at 25 fps from pts0 (90 kHz, 33-bit), key frame first. */
 static void gen_segment(struct gen *g, int64_t pts0, int frames, const uint8_t *sps, size_t sps_n)
 {
@@ -713,6 +731,86 @@ static void test_rebase_keeps_presentation_order(void **state)
 	free(c.buf);
 }
 
+/*
+ * An encode of 24 pictures (25 fps) and 45 AAC frames (48 kHz) in PES of 4 frames, the last
+ * PES holding 1: both streams end at pts0 + 86400.
+ */
+static void gen_encode(struct gen *g, int64_t pts0)
+{
+	int na = 0;
+
+	gen_psi(g, 0x44, 0x1b, 0x45, 0x0f);
+	for (int i = 0; i < 24; i++) {
+		int64_t t = pts0 + i * 3600;
+
+		gen_video(g, 0x44, t, t, i == 0, sps_360, sizeof(sps_360), 800, true);
+		while (na < 45 && (int64_t)na * 1920 <= i * 3600) {
+			int k = MIN(4, 45 - na);
+
+			gen_audio_frames(g, 0x45, pts0 + (int64_t)na * 1920, k);
+			na += k;
+		}
+	}
+	gen_audio_frames(g, 0x45, pts0 + (int64_t)na * 1920, 45 - na);
+}
+
+/* DTS of the PES starts on output PID pid, in order (unwrapped); returns how many. */
+static int out_dts(const struct cap *c, unsigned pid, int64_t *dts, int max)
+{
+	int n = 0;
+
+	for (size_t o = 0; o < c->n && n < max; o += TS_PKT) {
+		const uint8_t *q = c->buf + o;
+		unsigned po = ts_payload_off(q);
+		struct pes_hdr h;
+
+		if (ts_pid(q) != pid || !ts_pusi(q) || po >= TS_PKT)
+			continue;
+		assert_int_equal(pes_parse(q + po, TS_PKT - po, &h), 0);
+		dts[n] = n ? dts[n - 1] + ts_diff33(dts[n - 1], h.dts) : h.dts;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * At a splice between two encodes whose streams end and start together, video and audio
+ * each continue by one frame of their own (within 1 ms), whatever the audio PES held.
+ */
+static void test_splice_steps_one_frame(void **state)
+{
+	static const size_t chunks[] = {100000, 1000, 188};
+	struct gen g;
+	int64_t v[64], a[64];
+	size_t cut;
+
+	(void)state;
+	gen_init(&g, 2 << 20);
+	gen_encode(&g, 900000);
+	cut = g.n;
+	gen_encode(&g, 5000000); /* another encode, tagged */
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		struct cap c;
+		int nv, na;
+
+		cap_init(&c, 4 << 20);
+		assert_int_equal(feed_seg(g.buf, cut, 0, chunks[k], NULL), 0);
+		assert_int_equal(
+			feed_seg_mut(g.buf + cut, g.n - cut, TS_SEG_DISCONTINUITY, chunks[k], NULL),
+			0);
+		assert_int_equal(ts_remux_finish(&rx), 0);
+		nv = out_dts(&c, 0x100, v, 64);
+		na = out_dts(&c, 0x101, a, 64);
+		assert_int_equal(nv, 48);
+		assert_int_equal(na, 24);
+		/* 12 audio PES an encode, the 12th holding one frame: PES 12 starts the splice */
+		assert_in_range(v[24] - v[23], 3600 - 90, 3600 + 90);
+		assert_in_range(a[12] - a[11], 1920 - 90, 1920 + 90);
+		free(c.buf);
+	}
+	free(g.buf);
+}
+
 static void test_video_pid_without_data(void **state)
 {
 	struct gen g;
@@ -755,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_packet_dropped),
 		cmocka_unit_test(test_rebase_keeps_presentation_order),
 		cmocka_unit_test(test_video_pid_without_data),
+		cmocka_unit_test(test_splice_steps_one_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
