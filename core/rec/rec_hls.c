@@ -125,7 +125,8 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	if (type == M3U8_MASTER) {
 		s->have_master = true;
 		snprintf(s->master_url, sizeof(s->master_url), "%s", url);
-		rec_log_line(c->p->rec_dir, -1, 0, NULL, "load-master-playlist");
+		rec_log_line(c->p->rec_dir, REC_LOG_NONE, REC_LOG_NONE, NULL,
+			     "load-master-playlist");
 		rc = hls_choose_variant(s, false);
 		if (rc == 0) {
 			char final[HTTP_URL_MAX];
@@ -152,7 +153,7 @@ int hls_record(struct rec_ctx *c, uint8_t *buf, size_t cap, size_t n, const char
 	s->live = !s->pl->endlist;
 	s->fmp4 = s->pl->n_maps > 0;
 	c->kind = s->fmp4 ? REC_HLS_M4S : s->live ? REC_HLS_LIVE : REC_HLS_BASIC;
-	rec_log_line(c->p->rec_dir, -1, 0, NULL, "media-playlist-ready");
+	rec_log_line(c->p->rec_dir, REC_LOG_NONE, REC_LOG_NONE, NULL, "media-playlist-ready");
 	rec_note(c, "%s playlist: %d segments, target %u s, sequence %llu",
 		 s->live ? "live" : "VOD", s->pl->n_segments, s->pl->target_duration_s,
 		 (unsigned long long)s->pl->media_sequence);

@@ -15,9 +15,10 @@
 #include "core/rec/rec_util.h"
 #include "core/ts/ts.h"
 
+/* Section and segment numbers are never negative: any negative value is "none". */
 static void fmt_index(char *out, size_t cap, int v)
 {
-	if (v == REC_LOG_NONE)
+	if (v < 0)
 		snprintf(out, cap, "---");
 	else
 		snprintf(out, cap, "%03d", v);

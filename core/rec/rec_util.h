@@ -4,7 +4,7 @@
 
 #include "core/base/common.h"
 
-/* Index value printed as "---" in stream.log. */
+/* Index value printed as "---" in stream.log (so is any other negative value). */
 #define REC_LOG_NONE (-1000)
 
 /*

@@ -33,8 +33,8 @@ import tscheck  # noqa: E402
 T = 60 if under_qemu() else 20
 ERROR_KEYS = {"reason", "error_id", "msg", "message", "recorder_id"}
 RIDS = {"hls_live", "hls_basic", "hls_m4s", "mp4"}
-# HH:MM:SS.mmm STS SSS/GGG: <uri> - <event>   (SSS/GGG: %03d, "-01" for -1, or "---")
-LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (STS|STC) (\d{3}|-\d\d|---)/(\d{3}|-\d\d|---): "
+# HH:MM:SS.mmm STS SSS/GGG: <uri> - <event>   (SSS/GGG: %03d, or "---" for none)
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d (STS|STC) (\d{3}|---)/(\d{3}|---): "
                       r"\S.* - \S+$")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "ERROR: UndefinedBehaviorSanitizer")

@@ -81,7 +81,7 @@ static void test_cleanup_and_log(void **state)
 			 12 + strlen(" STS 000/005: http://h/seg5.ts - buffering-complete\n"));
 	assert_string_equal(line + 12, " STS 000/005: http://h/seg5.ts - buffering-complete\n");
 	assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + 12, " STS -01/---: none - new-section\n");
+	assert_string_equal(line + 12, " STS ---/---: none - new-section\n");
 	assert_non_null(fgets(line, sizeof(line), f));
 	assert_string_equal(line, "\n");
 	fclose(f);
