@@ -230,10 +230,10 @@ static int run_job(struct slot *s)
 			break;
 		}
 		/* Retry-After, but no longer than the segment stays listed: about one target
-		 * duration (twice retry_cap_ms) per segment before it in the window. */
+		 * duration per segment before it in the window. */
 		delay = rec_retry_delay_ms(
 			backoff, rs.retry_after_s,
-			first ? (int64_t)(s->job.seq - first + 1) * 2 * s->job.retry_cap_ms : -1);
+			first ? (int64_t)(s->job.seq - first + 1) * s->job.target_ms : -1);
 		LOG_INFO(LOG_HLS, "segment %llu: %s, retry %d in %lld ms",
 			 (unsigned long long)s->job.seq, err_str(rc), attempt + 1,
 			 (long long)delay);

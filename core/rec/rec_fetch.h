@@ -24,6 +24,7 @@ struct rec_fetch_job {
 	uint64_t seq;	  /* media sequence number, the job's identity */
 	int64_t skip;	  /* bytes at the start already consumed (resubmitted job) */
 	int retry_cap_ms; /* largest backoff (half the target duration) */
+	int target_ms;	  /* the playlist's target duration: how long a segment stays listed */
 	bool opaque;	  /* encrypted: the first bytes cannot be checked for TS/MP4 */
 };
 

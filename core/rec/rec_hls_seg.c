@@ -63,7 +63,8 @@ int hls_describe_job(struct hls *s, uint64_t seq, struct hls_desc *d, struct rec
 	job->off = g->flags & M3U8_SEG_BYTERANGE ? g->off : 0;
 	job->len = g->flags & M3U8_SEG_BYTERANGE ? g->len : -1;
 	job->skip = 0;
-	job->retry_cap_ms = hls_target_ms(s) / 2;
+	job->target_ms = hls_target_ms(s);
+	job->retry_cap_ms = job->target_ms / 2;
 	job->opaque = d->enc; /* AES-128: the fetcher cannot sniff the first bytes */
 	return 0;
 }
