@@ -76,13 +76,13 @@ apt_install() { # $@ packages
 	out=$(mktemp)
 	apt_get_install "$out" "$@" || rc=$?
 	if [ "$rc" -ne 0 ] && grep -qE '(Failed|Unable) to fetch|Hash Sum mismatch|Temporary failure|Could not (resolve|connect)' "$out"; then
-		note "apt-get install failed fetching a package ($(why_failed "$out" apt)); running apt-get update and retrying once"
+		note "apt-get install failed fetching a package ($(why_failed "$out" "apt-get install failed")); running apt-get update and retrying once"
 		DEBIAN_FRONTEND=noninteractive apt-get update -q || true
 		rc=0
 		apt_get_install "$out" "$@" || rc=$?
 	fi
 	if [ "$rc" -ne 0 ]; then
-		echo "bootstrap: installing Debian packages failed: $(why_failed "$out" apt)" >&2
+		echo "bootstrap: installing Debian packages failed: $(why_failed "$out" "apt-get install failed")" >&2
 		echo "bootstrap: fix the cause above, then run as root:" >&2
 		echo "  apt-get update && $cmd" >&2
 		rm -f "$out"
@@ -170,11 +170,11 @@ failed_before() { # $1 pkg $2 version -> prints the reason and returns 0 when it
 	[ -n "$line" ] && echo "$line"
 }
 
-why_failed() { # $1 apt-get output, $2 package -> one short line: the first error, URLs cut to file names
+why_failed() { # $1 apt-get output, $2 text when it names no error -> one short line: the first error, URLs cut to file names
 	local w
 	w=$({ grep -m1 '^E: Failed to fetch' "$1" || grep -m1 '^E:' "$1" || grep -m1 -i 'error' "$1"; } |
 		sed -E 's#[a-z]+://[^ ]*/([^/ ]+)#\1#g; s/ *\[IP: [^]]*\]//; s/^E: *//; s/  +/ /g')
-	echo "${w:-apt-get source failed (see $SS_CACHE/log/src-$2.log)}"
+	echo "${w:-$2}"
 }
 
 SRC_DIR="" SRC_WHY=""
@@ -192,7 +192,7 @@ fetch_src() { # $1 package $2 version: 0 with SRC_DIR set to the tree, or 1 with
 			[ -n "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d)" ]; then
 			rm -rf "$d" && mv "$tmp" "$d" && touch "$d/.done"
 		else
-			SRC_WHY=$(why_failed "$out" "$pkg")
+			SRC_WHY=$(why_failed "$out" "apt-get source failed (see $log)")
 			rm -rf "$tmp"
 		fi
 		cat "$out" >>"$log"
