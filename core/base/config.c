@@ -305,6 +305,7 @@ static const char *const config_known[] = {
 	"ca_file",
 	"provider.cache_ttl",
 	"provider_timeout_ms",
+	"progress_interval_s",
 	"test_hooks",
 };
 

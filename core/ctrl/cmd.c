@@ -175,12 +175,15 @@ static void cmd_get_providers(struct ctrl *c, struct ctrl_client *cl)
 
 /* ---- common argument handling --------------------------------------------------- */
 
-/* provider.provider_id -> ops; 0 or an error with *why set. */
+/* provider.provider_id -> ops; 0 or an error with *why set. by_id: a plain string "provider"
+ * names the id too (record). */
 int cmd_provider(struct ctrl *c, const struct jr *r, int args, char *id, size_t cap,
-		 const struct provider_ops **ops, int *is_test, const char **why)
+		 const struct provider_ops **ops, int *is_test, const char **why, int by_id)
 {
 	int t = jr_path(r, args, "provider", "provider_id", (const char *)NULL);
 
+	if (t < 0 && by_id)
+		t = jr_get(r, args, "provider");
 	*is_test = 0;
 	*ops = NULL;
 	if (t < 0 || jr_str(r, t, id, cap) <= 0 || !cmd_id_ok(id)) {
@@ -246,14 +249,16 @@ static void cmd_simple_reply(struct cmd_state *m, struct ctrl_client *cl, const 
 	uint8_t *f;
 	size_t len;
 
-	ctrl_msg_begin(&b, &w, CMD_MSG_CAP, cmd);
+	ctrl_msg_begin(&b, &w, CMD_MSG_CAP + (status ? CMD_SESSIONS_CAP : 0), cmd);
 	if (status) {
 		jw_kstr(&w, "version", SS_VERSION);
 		jw_kstr(&w, "board", CONFIG_BOARD_NAME);
 		jw_kint(&w, "clients", ctrl_client_count(m->ctrl));
 		jw_kbool(&w, "recording", m->rec != NULL);
 		jw_kstr(&w, "recorder_id", cmd_recorder_id(m));
-		jw_kint(&w, "browse_pending", m->bq_count + (m->browsing != NULL));
+		jw_kint(&w, "browse_pending", cmd_browse_pending(m));
+		jw_kint(&w, "max_sessions", CONFIG_MAX_SESSIONS);
+		cmd_sessions_json(m, &w, "sessions");
 	} else {
 		jw_kbool(&w, "ok", 1);
 	}
@@ -281,6 +286,7 @@ static void cmd_get_media_items(struct cmd_state *m, struct ctrl_client *cl, con
 	cmd_browse(m, cl, r, args, 1);
 }
 
+/* The plugin's stop: ends the interactive recording only; other sessions go on. */
 static void cmd_stop(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args)
 {
 	UNUSED(r);
@@ -316,6 +322,11 @@ static const struct cmd {
 	{"stop", cmd_stop},
 	{"get_status", cmd_get_status},
 	{"auth", cmd_auth},
+	/* extensions (PROTOCOL.md): opt-in, never sent to a client that did not ask */
+	{"record", cmd_record},
+	{"sessions", cmd_sessions},
+	{"stop_session", cmd_stop_session},
+	{"subscribe", cmd_subscribe},
 };
 
 static void cmd_dispatch(void *cmd, struct ctrl_client *cl, const struct jr *r, const char *name,
@@ -335,7 +346,7 @@ static void cmd_dispatch(void *cmd, struct ctrl_client *cl, const struct jr *r, 
 
 const char *cmd_recorder_id(const struct cmd_state *m)
 {
-	return m->rec ? rec_kind_name(m->rec_kind) : "unknown";
+	return m->rec ? rec_kind_name(m->rec->kind) : "unknown";
 }
 
 static const char *cmd_recorder_id_op(const void *cmd)
@@ -347,10 +358,8 @@ static void cmd_job_event(void *ctx, int slot, void *arg, struct job_event *ev)
 {
 	struct cmd_state *m = ctx;
 
-	UNUSED(arg);
-	if (slot == JOB_RECORDER && (ev->type & 15) == CTRL_EV_SECTION) {
-		m->rec_kind = (enum rec_kind)(ev->type >> 4);
-		ctrl_broadcast_frame(m->ctrl, ev->frame, ev->len);
+	if (slot >= JOB_SESSION0 && slot < JOB_SESSION0 + CONFIG_MAX_SESSIONS) {
+		cmd_rec_event_in(m, arg, ev);
 		return;
 	}
 	free(ev->frame);
@@ -360,7 +369,7 @@ static void cmd_job_done(void *ctx, int slot, void *arg, int rc, int cancelled)
 {
 	struct cmd_state *m = ctx;
 
-	if (slot == JOB_RECORDER)
+	if (slot >= JOB_SESSION0 && slot < JOB_SESSION0 + CONFIG_MAX_SESSIONS)
 		cmd_rec_done(m, arg, rc, cancelled);
 	else
 		cmd_browse_done(m, arg, rc, cancelled);
@@ -368,30 +377,25 @@ static void cmd_job_done(void *ctx, int slot, void *arg, int rc, int cancelled)
 
 static void cmd_client_gone(void *cmd, uint32_t id)
 {
-	struct cmd_state *m = cmd;
-	struct jobs *jobs = m->ctrl->jobs;
-
-	/* Its running browse request is cancelled; queued ones are skipped when popped. */
-	if (m->browsing && m->browsing->client == id && !m->browsing->answered && jobs) {
-		m->browsing->answered = 1;
-		jobs_cancel(jobs, JOB_BROWSE);
-	}
+	cmd_browse_client_gone(cmd, id);
 }
 
+/* Every session is cancelled at once and given one shared deadline to finish its files. */
 static void cmd_shutdown(void *cmd)
 {
 	struct cmd_state *m = cmd;
+	int left;
 
 	m->ctrl->quit = 1;
-	jobs_cancel(m->ctrl->jobs, JOB_BROWSE);
-	cmd_rec_stop(m);
-	if (jobs_busy(m->ctrl->jobs, JOB_BROWSE))
-		jobs_stop(m->ctrl->jobs, JOB_BROWSE, CONFIG_JOB_STOP_TIMEOUT_MS);
-	while (m->bq_count) {
-		cmd_browse_free(m->bq[m->bq_head]);
-		m->bq_head = (m->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
-		m->bq_count--;
-	}
+	cmd_progress_arm(m);
+	for (int i = 0; i < CONFIG_MAX_SESSIONS; i++)
+		if (m->sess[i])
+			m->sess[i]->state = SESS_STOPPING;
+	left = jobs_stop_all(m->ctrl->jobs, CONFIG_JOB_STOP_TIMEOUT_MS);
+	if (left)
+		LOG_ERR(LOG_CTRL, "%d jobs did not stop within %d ms", left,
+			CONFIG_JOB_STOP_TIMEOUT_MS);
+	cmd_browse_drop_all(m);
 }
 
 static const struct ctrl_ops cmd_ops = {
@@ -411,6 +415,10 @@ int ctrl_new(struct config *cfg, int sig_fd, ctrl_reload_fn reload, void *reload
 
 	if (!m)
 		return -ENOMEM;
+	for (int w = 0; w < CONFIG_BROWSE_WORKERS; w++) {
+		m->bw[w].m = m;
+		m->bw[w].idx = w;
+	}
 	rc = ctrl_server_new(cfg, sig_fd, reload, reload_ctx, &cmd_ops, m, &m->ctrl);
 	if (rc) {
 		free(m);

@@ -1,4 +1,7 @@
-/* Browse commands: get_categories and get_media_items, queued and run on the browse job. */
+/*
+ * Browse commands: get_categories and get_media_items, queued and run by a fixed pool of
+ * browse workers; one provider's calls run in order, different providers' side by side.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,48 +90,120 @@ static int cmd_browse_run(struct job *j, void *arg)
 
 static void cmd_browse_timeout(struct loop *l, void *ctx)
 {
-	struct cmd_state *m = ctx;
-	struct browse_req *q = m->browsing;
+	struct browse_worker *bw = ctx;
+	struct browse_req *q = bw->req;
 
 	UNUSED(l);
-	m->browse_timer = 0;
+	bw->timer = 0;
 	if (!q || q->answered)
 		return;
 	LOG_WARN(LOG_CTRL, "provider %s did not answer in time", q->provider_id);
 	q->answered = 1;
-	ctrl_send_error(m->ctrl, q->client, -ERR_TIMEOUT, "The provider did not answer in time.");
-	jobs_cancel(m->ctrl->jobs, JOB_BROWSE);
+	ctrl_send_error(bw->m->ctrl, q->client, -ERR_TIMEOUT,
+			"The provider did not answer in time.");
+	jobs_cancel(bw->m->ctrl->jobs, JOB_BROWSE0 + bw->idx);
 }
 
+/* 1 when a worker runs a call of that provider: its calls stay in order. */
+static int cmd_browse_provider_busy(const struct cmd_state *m, const char *id)
+{
+	for (int w = 0; w < CONFIG_BROWSE_WORKERS; w++)
+		if (m->bw[w].req && strcmp(m->bw[w].req->provider_id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* A worker that is free (no request, its thread reaped), or NULL. */
+static struct browse_worker *cmd_browse_free_worker(struct cmd_state *m)
+{
+	for (int w = 0; w < CONFIG_BROWSE_WORKERS; w++)
+		if (!m->bw[w].req && !jobs_busy(m->ctrl->jobs, JOB_BROWSE0 + w))
+			return &m->bw[w];
+	return NULL;
+}
+
+/* Takes request i out of the queue (arrival order kept). */
+static struct browse_req *cmd_browse_take(struct cmd_state *m, int i)
+{
+	struct browse_req *q = m->bq[i];
+
+	memmove(&m->bq[i], &m->bq[i + 1], (size_t)(m->bq_count - i - 1) * sizeof(m->bq[0]));
+	m->bq_count--;
+	return q;
+}
+
+/* Starts q on worker bw; 0, or an error (q is answered and freed). */
+static int cmd_browse_launch(struct cmd_state *m, struct browse_worker *bw, struct browse_req *q)
+{
+	struct ctrl *c = m->ctrl;
+	long ms =
+		config_get_int(c->cfg, "provider_timeout_ms", (long)CONFIG_PROVIDER_TIMEOUT * 1000);
+	int rc = jobs_start(c->jobs, JOB_BROWSE0 + bw->idx, cmd_browse_run, q);
+
+	if (rc) {
+		LOG_ERR(LOG_CTRL, "cannot start a browse worker: %s", err_str(rc));
+		ctrl_send_error(c, q->client, rc, "The server could not start the request.");
+		cmd_browse_free(q);
+		return rc;
+	}
+	bw->req = q;
+	q->worker = bw;
+	bw->timer = loop_timer_add(c->loop, ms > 0 ? ms : 1, cmd_browse_timeout, bw);
+	if (bw->timer < 0)
+		bw->timer = 0;
+	return 0;
+}
+
+/* Starts queued requests on free workers: the oldest whose provider is not busy first. */
 static void cmd_browse_next(struct cmd_state *m)
 {
 	struct ctrl *c = m->ctrl;
+	struct browse_worker *bw;
 
-	while (!m->browsing && m->bq_count && !jobs_busy(c->jobs, JOB_BROWSE) && !c->quit) {
-		struct browse_req *q = m->bq[m->bq_head];
-		long ms = config_get_int(c->cfg, "provider_timeout_ms",
-					 (long)CONFIG_PROVIDER_TIMEOUT * 1000);
-		int rc;
+	while (!c->quit && (bw = cmd_browse_free_worker(m)) != NULL) {
+		int i;
 
-		m->bq_head = (m->bq_head + 1) % CONFIG_CTRL_BROWSE_QUEUE;
-		m->bq_count--;
-		if (!ctrl_client_get(c, q->client)) {
-			cmd_browse_free(q);
-			continue;
+		for (i = 0; i < m->bq_count; i++) {
+			if (!ctrl_client_get(c, m->bq[i]->client)) {
+				cmd_browse_free(cmd_browse_take(m, i));
+				i--;
+				continue;
+			}
+			if (!cmd_browse_provider_busy(m, m->bq[i]->provider_id))
+				break;
 		}
-		rc = jobs_start(c->jobs, JOB_BROWSE, cmd_browse_run, q);
-		if (rc) {
-			LOG_ERR(LOG_CTRL, "cannot start the browse worker: %s", err_str(rc));
-			ctrl_send_error(c, q->client, rc,
-					"The server could not start the request.");
-			cmd_browse_free(q);
-			continue;
-		}
-		m->browsing = q;
-		m->browse_timer = loop_timer_add(c->loop, ms > 0 ? ms : 1, cmd_browse_timeout, m);
-		if (m->browse_timer < 0)
-			m->browse_timer = 0;
+		if (i >= m->bq_count)
+			return;
+		cmd_browse_launch(m, bw, cmd_browse_take(m, i));
 	}
+}
+
+void cmd_browse_client_gone(struct cmd_state *m, uint32_t id)
+{
+	/* Its running requests are cancelled; queued ones are skipped when their turn comes. */
+	for (int w = 0; w < CONFIG_BROWSE_WORKERS; w++) {
+		struct browse_req *q = m->bw[w].req;
+
+		if (q && q->client == id && !q->answered && m->ctrl->jobs) {
+			q->answered = 1;
+			jobs_cancel(m->ctrl->jobs, JOB_BROWSE0 + w);
+		}
+	}
+}
+
+void cmd_browse_drop_all(struct cmd_state *m)
+{
+	while (m->bq_count)
+		cmd_browse_free(cmd_browse_take(m, m->bq_count - 1));
+}
+
+int cmd_browse_pending(const struct cmd_state *m)
+{
+	int n = m->bq_count;
+
+	for (int w = 0; w < CONFIG_BROWSE_WORKERS; w++)
+		n += m->bw[w].req != NULL;
+	return n;
 }
 
 void cmd_browse(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r, int args,
@@ -147,7 +222,7 @@ void cmd_browse(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
 	q->client = cl->id;
 	q->items = items;
 	rc = cmd_provider(c, r, args, q->provider_id, sizeof(q->provider_id), &q->prov, &q->is_test,
-			  &why);
+			  &why, 0);
 	if (!rc && items) {
 		int t = jr_path(r, args, "category", "name", (const char *)NULL);
 
@@ -169,19 +244,19 @@ void cmd_browse(struct cmd_state *m, struct ctrl_client *cl, const struct jr *r,
 		return;
 	}
 	q->cfg = config_ref(c->cfg);
-	m->bq[(m->bq_head + m->bq_count) % CONFIG_CTRL_BROWSE_QUEUE] = q;
-	m->bq_count++;
+	m->bq[m->bq_count++] = q;
 	cmd_browse_next(m);
 }
 
 void cmd_browse_done(struct cmd_state *m, struct browse_req *q, int rc, int cancelled)
 {
 	struct ctrl *c = m->ctrl;
+	struct browse_worker *bw = q->worker;
 
-	if (m->browsing == q) {
-		m->browsing = NULL;
-		loop_timer_del(c->loop, m->browse_timer);
-		m->browse_timer = 0;
+	if (bw && bw->req == q) {
+		bw->req = NULL;
+		loop_timer_del(c->loop, bw->timer);
+		bw->timer = 0;
 	}
 	if (!q->answered && !cancelled) {
 		if (!rc && q->frame) {

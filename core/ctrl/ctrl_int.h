@@ -11,6 +11,10 @@
 #include "core/ctrl/jobs.h"
 #include "core/ctrl/loop.h"
 
+/* Message groups a client opts into with "subscribe"; nobody gets them otherwise. */
+#define CTRL_SUB_SESSIONS 1u /* ["session", {...}] events */
+#define CTRL_SUB_PROGRESS 2u /* ["progress", {...}] per session and interval */
+
 /* A finished outbound frame shared by every client queue holding it (control thread only). */
 struct obuf {
 	int ref;
@@ -26,6 +30,7 @@ struct ctrl_client {
 	int closing;   /* reads stopped; close once the queue is flushed */
 	int lingering; /* our side shut down; input discarded until EOF or the timer */
 	int timer;     /* linger timer id, 0: none */
+	unsigned subs; /* opt-in message groups (CTRL_SUB_*, set by the commands) */
 	uint8_t *in;   /* input buffer: CONFIG_CTRL_IN_BUF, grown for one long frame */
 	size_t in_len;
 	size_t in_cap;
@@ -66,6 +71,10 @@ int ctrl_client_count(const struct ctrl *c);
 void ctrl_send_frame(struct ctrl *c, uint32_t id, uint8_t *frame, size_t len);
 /* Queues a frame (ownership taken) for every authenticated client. */
 void ctrl_broadcast_frame(struct ctrl *c, uint8_t *frame, size_t len);
+/* Queues a frame (ownership taken) for every authenticated client subscribed to mask. */
+void ctrl_send_subscribed(struct ctrl *c, unsigned mask, uint8_t *frame, size_t len);
+/* 1 when some authenticated client is subscribed to mask. */
+int ctrl_subscribed(const struct ctrl *c, unsigned mask);
 /* Builds ["stop", {"reason": "error", ...}] for rc; NULL on ENOMEM. */
 uint8_t *ctrl_error_frame(int rc, const char *msg, const char *recorder_id, const char *rec_dir,
 			  size_t *len);

@@ -101,12 +101,10 @@ int jobs_free(struct jobs *js)
 {
 	if (!js)
 		return 0;
-	for (int i = 0; i < JOB__SLOTS; i++) {
-		if (js->job[i].busy && jobs_stop(js, i, CONFIG_JOB_STOP_TIMEOUT_MS) < 0) {
-			/* A thread that ignores its cancel fd still uses js: leave it to exit(). */
-			LOG_ERR(LOG_JOB, "job %d did not stop; leaving it to process exit", i);
-			return -EBUSY;
-		}
+	if (jobs_stop_all(js, CONFIG_JOB_STOP_TIMEOUT_MS) > 0) {
+		/* A thread that ignores its cancel fd still uses js: leave it to exit(). */
+		LOG_ERR(LOG_JOB, "a job did not stop; leaving it to process exit");
+		return -EBUSY;
 	}
 	for (int i = 0; i < js->qcount; i++)
 		free(js->q[(js->qhead + i) % CONFIG_CTRL_EVENT_QUEUE].ev.frame);
@@ -210,24 +208,24 @@ void jobs_cancel(struct jobs *js, int slot)
 	pthread_mutex_unlock(&js->lock);
 }
 
-int jobs_stop(struct jobs *js, int slot, int timeout_ms)
+static void deadline_in(struct timespec *dl, int timeout_ms)
 {
-	struct job *j = &js->job[slot];
-	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, dl);
+	dl->tv_sec += timeout_ms / 1000;
+	dl->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (dl->tv_nsec >= 1000000000) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000;
+	}
+}
+
+/* Waits until the busy job j has ended or dl passed; reaps it. 0 or -ETIMEDOUT. */
+static int jobs_wait(struct jobs *js, struct job *j, const struct timespec *dl)
+{
 	int running;
 
-	if (!j->busy)
-		return 0;
-	jobs_cancel(js, slot);
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (dl.tv_nsec >= 1000000000) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&js->lock);
-	while (j->running && pthread_cond_timedwait(&js->ended, &js->lock, &dl) != ETIMEDOUT) {
+	while (j->running && pthread_cond_timedwait(&js->ended, &js->lock, dl) != ETIMEDOUT) {
 	}
 	running = j->running;
 	pthread_mutex_unlock(&js->lock);
@@ -235,6 +233,31 @@ int jobs_stop(struct jobs *js, int slot, int timeout_ms)
 		return -ETIMEDOUT;
 	jobs_reap(js, j);
 	return 0;
+}
+
+int jobs_stop(struct jobs *js, int slot, int timeout_ms)
+{
+	struct timespec dl;
+
+	if (!js->job[slot].busy)
+		return 0;
+	jobs_cancel(js, slot);
+	deadline_in(&dl, timeout_ms);
+	return jobs_wait(js, &js->job[slot], &dl);
+}
+
+int jobs_stop_all(struct jobs *js, int timeout_ms)
+{
+	struct timespec dl;
+	int left = 0;
+
+	for (int i = 0; i < JOB__SLOTS; i++)
+		jobs_cancel(js, i);
+	deadline_in(&dl, timeout_ms);
+	for (int i = 0; i < JOB__SLOTS; i++)
+		if (js->job[i].busy && jobs_wait(js, &js->job[i], &dl) < 0)
+			left++;
+	return left;
 }
 
 /* Pops one event; 1 when one was popped (live says whether to deliver it), 0 when empty. */

@@ -12,11 +12,16 @@
  * jobs_dispatch(): first the events (in order), then one done call per ended job. Nothing
  * a cancelled job posts is delivered, so after jobs_cancel()/jobs_stop() returns, the
  * control thread never sees another event of that job.
+ *
+ * Slots: JOB_SESSION0 + i (i < CONFIG_MAX_SESSIONS) run stream sessions, JOB_BROWSE0 + w
+ * (w < CONFIG_BROWSE_WORKERS) the browse workers.
  */
 enum job_slot {
-	JOB_RECORDER, /* the one recording */
-	JOB_BROWSE,   /* provider catalogue calls */
-	JOB__SLOTS
+	JOB_SESSION0 = 0,
+	JOB_BROWSE0 = CONFIG_MAX_SESSIONS,
+	JOB__SLOTS = CONFIG_MAX_SESSIONS + CONFIG_BROWSE_WORKERS,
+	JOB_RECORDER = JOB_SESSION0, /* first session slot (unit tests) */
+	JOB_BROWSE = JOB_BROWSE0,    /* first browse worker (unit tests) */
 };
 
 struct jobs;
@@ -58,6 +63,11 @@ void jobs_cancel(struct jobs *js, int slot);
  * follows later from jobs_dispatch()). 0 when the slot was idle.
  */
 int jobs_stop(struct jobs *js, int slot, int timeout_ms);
+/*
+ * Cancels every job, then waits for them all with one deadline timeout_ms away (their done
+ * calls run before this returns). Returns how many are still running (0: all ended).
+ */
+int jobs_stop_all(struct jobs *js, int timeout_ms);
 /* Control thread, on wake-up: delivers queued events, then reaps ended jobs. */
 void jobs_dispatch(struct jobs *js);
 

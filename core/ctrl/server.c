@@ -10,7 +10,7 @@
 
 /* Fixed loop capacity: listener, signal pipe, clients, plus spare for the lingering. */
 #define CTRL_LOOP_FDS (CONFIG_CTRL_MAX_CLIENTS + 4)
-#define CTRL_LOOP_TIMERS (CONFIG_CTRL_MAX_CLIENTS + 8)
+#define CTRL_LOOP_TIMERS (CONFIG_CTRL_MAX_CLIENTS + CONFIG_BROWSE_WORKERS + 8)
 
 /* ---- signals and wake-ups ------------------------------------------------------- */
 

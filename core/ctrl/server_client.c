@@ -365,6 +365,7 @@ void ctrl_accept(struct loop *l, int fd, unsigned revents, void *ctx)
 			      ctrl_is_loopback(&ss));
 		cl->closing = cl->lingering = 0;
 		cl->timer = 0;
+		cl->subs = 0;
 		snprintf(cl->peer, sizeof(cl->peer), "%s:%s", host, port);
 		LOG_INFO(LOG_CTRL, "client %s connected", cl->peer);
 		f = malloc(sizeof(ready_frame));

@@ -83,7 +83,8 @@ void ctrl_send_frame(struct ctrl *c, uint32_t id, uint8_t *frame, size_t len)
 	obuf_put(ob);
 }
 
-void ctrl_broadcast_frame(struct ctrl *c, uint8_t *frame, size_t len)
+/* Queues ob for every authenticated client whose subscriptions cover mask (0: everyone). */
+static void ctrl_send_group(struct ctrl *c, unsigned mask, uint8_t *frame, size_t len)
 {
 	struct obuf *ob = obuf_new(frame, len);
 
@@ -94,10 +95,31 @@ void ctrl_broadcast_frame(struct ctrl *c, uint8_t *frame, size_t len)
 	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++) {
 		struct ctrl_client *cl = &c->cl[i];
 
-		if (cl->fd >= 0 && cl->authed && !cl->closing)
+		if (cl->fd >= 0 && cl->authed && !cl->closing && (cl->subs & mask) == mask)
 			ctrl_send(c, cl, ob);
 	}
 	obuf_put(ob);
+}
+
+void ctrl_broadcast_frame(struct ctrl *c, uint8_t *frame, size_t len)
+{
+	ctrl_send_group(c, 0, frame, len);
+}
+
+void ctrl_send_subscribed(struct ctrl *c, unsigned mask, uint8_t *frame, size_t len)
+{
+	ctrl_send_group(c, mask, frame, len);
+}
+
+int ctrl_subscribed(const struct ctrl *c, unsigned mask)
+{
+	for (int i = 0; i < CONFIG_CTRL_MAX_CLIENTS; i++) {
+		const struct ctrl_client *cl = &c->cl[i];
+
+		if (cl->fd >= 0 && cl->authed && !cl->closing && (cl->subs & mask) == mask)
+			return 1;
+	}
+	return 0;
 }
 
 void ctrl_send_error(struct ctrl *c, uint32_t id, int rc, const char *msg)

@@ -2,6 +2,8 @@
 #ifndef SS_RECORDER_H
 #define SS_RECORDER_H
 
+#include <pthread.h>
+
 #include "core/base/common.h"
 #include "core/base/stream.h"
 #include "net/http.h"
@@ -30,12 +32,36 @@ struct rec_params {
 	double duration_s; /* stop after this much media (--record --duration), 0: none */
 };
 
+/*
+ * What a running recording has done so far, for "sessions" and "progress": the recorder
+ * updates it once per segment (or chunk) under the lock, the control thread reads a copy
+ * with rec_stats_get(). Initialise with rec_stats_init() before recorder_run().
+ */
+struct rec_stats {
+	pthread_mutex_t lock;
+	int64_t bytes;	  /* bytes written into the session's files */
+	int64_t segments; /* complete segments recorded */
+	int64_t media_ms; /* media recorded (playable), milliseconds */
+	int section;	  /* open section index, -1: none yet */
+	int kind;	  /* enum rec_kind in use (REC_AUTO until known) */
+};
+
+void rec_stats_init(struct rec_stats *s);
+void rec_stats_destroy(struct rec_stats *s);
+/* Recorder side: adds bytes/segments/media and sets the open section (< 0: unchanged). */
+void rec_stats_add(struct rec_stats *s, int64_t bytes, int64_t segments, int64_t media_ms,
+		   int section, enum rec_kind kind);
+/* Control side: a consistent copy (the lock excluded). */
+void rec_stats_get(struct rec_stats *s, struct rec_stats *out);
+
 struct rec_hooks {
 	void *ctx;
 	/* Called on the recorder's thread; must not block for long. */
 	void (*event)(void *ctx, const struct rec_event *ev);
 	/* Asks the provider for a fresh URL after 401/403 (optional, NULL: none). Fills r. */
 	int (*refresh)(void *ctx, struct resolve_result *r);
+	/* Progress counters the recorder keeps up to date (optional, NULL: none). */
+	struct rec_stats *stats;
 };
 
 /*

@@ -81,3 +81,49 @@ int rec_refresh(struct rec_ctx *c)
 	rec_note(c, "stream URL renewed after 401/403 (%d)", c->n_refresh);
 	return rec_apply_headers(c, c->http);
 }
+
+/* ---- progress counters ------------------------------------------------------------ */
+
+void rec_stats_init(struct rec_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->section = -1;
+	s->kind = REC_AUTO;
+}
+
+void rec_stats_destroy(struct rec_stats *s)
+{
+	pthread_mutex_destroy(&s->lock);
+}
+
+void rec_stats_add(struct rec_stats *s, int64_t bytes, int64_t segments, int64_t media_ms,
+		   int section, enum rec_kind kind)
+{
+	pthread_mutex_lock(&s->lock);
+	s->bytes += bytes;
+	s->segments += segments;
+	s->media_ms += media_ms;
+	if (section >= 0)
+		s->section = section;
+	if (kind != REC_AUTO)
+		s->kind = (int)kind;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void rec_stats_get(struct rec_stats *s, struct rec_stats *out)
+{
+	pthread_mutex_lock(&s->lock);
+	out->bytes = s->bytes;
+	out->segments = s->segments;
+	out->media_ms = s->media_ms;
+	out->section = s->section;
+	out->kind = s->kind;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void rec_progress(struct rec_ctx *c, int64_t bytes, int64_t segments, int64_t media_ms, int section)
+{
+	if (c->h && c->h->stats)
+		rec_stats_add(c->h->stats, bytes, segments, media_ms, section, c->kind);
+}

@@ -28,6 +28,9 @@ int rec_fail(struct rec_ctx *c, int rc, const char *fmt, ...) __attribute__((for
 void rec_note(struct rec_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Asks the provider for a fresh URL (401/403). 0 and c->res replaced, or -ERR_FORBIDDEN. */
 int rec_refresh(struct rec_ctx *c);
+/* Adds to the caller's progress counters (h->stats), if any; section < 0: unchanged. */
+void rec_progress(struct rec_ctx *c, int64_t bytes, int64_t segments, int64_t media_ms,
+		  int section);
 /* Applies c->res.headers to a session. */
 int rec_apply_headers(struct rec_ctx *c, struct http_session *s);
 

@@ -129,6 +129,7 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 									      (size_t)keep, m->src);
 						if (rc < 0)
 							return rc;
+						rec_progress(m->c, keep, 0, 0, 0);
 						m->src += keep;
 					}
 					return MDAT_FIRST;
@@ -152,6 +153,7 @@ static int mp4_body(void *ctx, const uint8_t *p, size_t n)
 		rc = storage_posix_ops.pwrite(&m->f, p, n, m->src + m->dst_shift);
 		if (rc < 0)
 			return rc;
+		rec_progress(m->c, (int64_t)n, 0, 0, 0);
 		m->src += (int64_t)n;
 	}
 	if (!m->announced && m->announce_at >= 0 && m->src + m->dst_shift >= m->announce_at)
@@ -284,6 +286,8 @@ static int faststart(struct mp4 *m)
 	}
 	if (rc == 0)
 		rc = storage_posix_ops.pwrite(&m->f, out, new_n, m->mdat_off);
+	if (rc == 0)
+		rec_progress(m->c, (int64_t)new_n, 0, 0, 0);
 	free(out);
 	free(b.p);
 	if (rc < 0) {

@@ -39,6 +39,8 @@ static int sink_write(void *ctx, const uint8_t *p, size_t n)
 
 	if (rc < 0 && !o->sink_err)
 		o->sink_err = rc;
+	if (rc >= 0)
+		o->unreported += (int64_t)n;
 	return rc;
 }
 
@@ -144,12 +146,19 @@ static int seg_close(struct rec_out *o, int64_t dur_ms, struct ts_segment_info *
 	if (rc < 0)
 		return rc;
 	if (complete && si.section >= 0 && si.bytes_out > 0) {
+		int64_t ms = dur_ms > 0 ? dur_ms : si.duration / 90;
+
 		o->segs++;
 		o->seg_total++;
-		o->media_ms += dur_ms > 0 ? dur_ms : si.duration / 90;
+		o->media_ms += ms;
+		rec_progress(o->c, o->unreported, 1, ms, o->section);
+		o->unreported = 0;
 		if (si.rebased)
 			rec_log_line(o->c->p->rec_dir, o->section, o->segs, o->seg_url,
 				     "discontinuity");
+	} else if (o->unreported) {
+		rec_progress(o->c, o->unreported, 0, 0, o->section);
+		o->unreported = 0;
 	}
 	if (!o->announced && o->segs >= MAX(1, o->c->p->buffering))
 		announce(o);

@@ -22,10 +22,11 @@ struct rec_out {
 	bool announced;
 	bool quiet; /* stopped: no more announcements */
 	bool seg_open;
-	char sec_url[256]; /* public URL of the section's first segment */
-	char seg_url[256]; /* public URL of the segment being fed */
-	int64_t media_ms;  /* media recorded (EXTINF sum of completed segments) */
-	int64_t seg_total; /* segments completed over the whole recording */
+	char sec_url[256];  /* public URL of the section's first segment */
+	char seg_url[256];  /* public URL of the segment being fed */
+	int64_t media_ms;   /* media recorded (EXTINF sum of completed segments) */
+	int64_t seg_total;  /* segments completed over the whole recording */
+	int64_t unreported; /* bytes written since the last rec_progress() */
 	int sink_err;
 };
 

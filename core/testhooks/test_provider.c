@@ -220,6 +220,8 @@ int test_recorder_run(const struct rec_params *p, const struct rec_hooks *h,
 		ev.section_index = (int)n;
 		ev.segment_index = p->buffering;
 		h->event(h->ctx, &ev);
+		if (h->stats)
+			rec_stats_add(h->stats, 0, p->buffering, 0, (int)n, p->res.kind);
 	}
 	if (strcmp(end, "complete") == 0)
 		return 0;
