@@ -224,6 +224,7 @@ int record_main(int argc, char **argv)
 		close(sfd);
 		return 1;
 	}
+	memset(&h, 0, sizeof(h));
 	h.ctx = &cl;
 	h.event = on_event;
 	h.refresh = on_refresh;

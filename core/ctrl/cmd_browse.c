@@ -127,7 +127,8 @@ static struct browse_req *cmd_browse_take(struct cmd_state *m, int i)
 {
 	struct browse_req *q = m->bq[i];
 
-	memmove(&m->bq[i], &m->bq[i + 1], (size_t)(m->bq_count - i - 1) * sizeof(m->bq[0]));
+	for (; i + 1 < m->bq_count; i++)
+		m->bq[i] = m->bq[i + 1];
 	m->bq_count--;
 	return q;
 }
